@@ -1,0 +1,207 @@
+"""Our handlers run as Lambdas: warm worker processes, one pool per function.
+
+Each worker is a fresh (spawned) Python process with the function's template environment,
+its code folder and Python layers on ``sys.path``, and the handler module imported once:
+a warm Lambda container. An invocation that outlives the function's ``Timeout`` kills its
+worker and fails with ``Sandbox.Timedout``, as on AWS.
+"""
+
+import importlib
+import json
+import multiprocessing
+import os
+import sys
+import threading
+import time
+import traceback
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from devstack.template import FunctionSpec
+
+_SPAWN = multiprocessing.get_context("spawn")
+
+
+@dataclass
+class Result:
+    payload: str  # JSON: the handler's return value, or Lambda's error object
+    errored: bool
+    logs: str
+    seconds: float
+
+
+class _Capture:
+    """Stands in for stdout/stderr in a worker; each invocation takes what was written."""
+
+    def __init__(self) -> None:
+        self._parts: list[str] = []
+
+    def write(self, text: str) -> int:
+        self._parts.append(text)
+        return len(text)
+
+    def flush(self) -> None:
+        pass
+
+    def isatty(self) -> bool:
+        return False
+
+    def take(self) -> str:
+        text, self._parts = "".join(self._parts), []
+        return text
+
+
+class _Context:
+    """The parts of the Lambda context object that Powertools and handlers read."""
+
+    def __init__(self, spec: FunctionSpec, deadline: float) -> None:
+        self.function_name = spec.name
+        self.function_version = "$LATEST"
+        self.invoked_function_arn = spec.arn
+        self.memory_limit_in_mb = spec.memory
+        self.aws_request_id = str(uuid.uuid4())
+        self.log_group_name = f"/aws/lambda/{spec.name}"
+        self.log_stream_name = "local"
+        self._deadline = deadline
+
+    def get_remaining_time_in_millis(self) -> int:
+        return max(0, int((self._deadline - time.time()) * 1000))
+
+
+def _error(error: BaseException, error_type: str | None = None) -> str:
+    return json.dumps(
+        {
+            "errorType": error_type or type(error).__name__,
+            "errorMessage": str(error),
+            "stackTrace": traceback.format_tb(error.__traceback__),
+        }
+    )
+
+
+def _worker(conn, spec: FunctionSpec, environment: dict[str, str]) -> None:
+    """A warm container: import the handler once, then serve invocations until told to stop."""
+    os.environ.update(environment)
+    sys.path[:0] = [str(spec.code_dir), *map(str, spec.layer_dirs)]
+    capture = _Capture()
+    sys.stdout = sys.stderr = capture  # type: ignore[assignment]
+    module_name, function_name = spec.handler.rsplit(".", 1)
+    try:
+        handler: Callable = getattr(importlib.import_module(module_name), function_name)
+    except Exception as error:  # reported on every invocation, as Lambda does
+        conn.send((_error(error, "Runtime.ImportModuleError"), True, capture.take()))
+        return
+    conn.send(("", False, capture.take()))
+    while (message := conn.recv()) is not None:
+        event, deadline = message
+        try:
+            payload, errored = json.dumps(handler(event, _Context(spec, deadline))), False
+        except Exception as error:
+            traceback.print_exc()
+            payload, errored = _error(error), True
+        conn.send((payload, errored, capture.take()))
+
+
+class _Worker:
+    def __init__(self, spec: FunctionSpec, environment: dict[str, str]) -> None:
+        self.conn, child = _SPAWN.Pipe()
+        self.process = _SPAWN.Process(target=_worker, args=(child, spec, environment), daemon=True)
+        self.process.start()
+        child.close()
+        self.init = self.conn.recv()  # (payload, errored, logs) of the cold start
+
+    def call(self, event: dict, timeout: float) -> tuple[str, bool, str] | None:
+        """The handler's answer, or None if it ran past ``timeout``."""
+        self.conn.send((event, time.time() + timeout))
+        if not self.conn.poll(timeout):
+            return None
+        return self.conn.recv()
+
+    def stop(self) -> None:
+        try:
+            self.conn.send(None)
+        except OSError:
+            pass
+        self.process.join(1)
+        if self.process.is_alive():
+            self.process.kill()
+
+
+class FunctionPool:
+    """Up to ``max_workers`` warm workers for one function; callers wait for a free one."""
+
+    def __init__(self, spec: FunctionSpec, environment: dict[str, str], max_workers: int, log_file: Path | None) -> None:
+        self.spec = spec
+        self._environment = {**spec.environment, **environment, "AWS_LAMBDA_FUNCTION_NAME": spec.name,
+                             "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(spec.memory)}
+        self._max = max_workers
+        self._idle: list[_Worker] = []
+        self._count = 0
+        self._lock = threading.Condition()
+        self._log_file = log_file
+        self.invocations = 0
+
+    def _acquire(self) -> tuple[_Worker, str]:
+        with self._lock:
+            while not self._idle and self._count >= self._max:
+                self._lock.wait()
+            if self._idle:
+                return self._idle.pop(), ""
+            self._count += 1
+        try:
+            worker = _Worker(self.spec, self._environment)
+        except BaseException:
+            with self._lock:
+                self._count -= 1
+                self._lock.notify()
+            raise
+        return worker, worker.init[2]
+
+    def _release(self, worker: _Worker | None) -> None:
+        with self._lock:
+            if worker is None:
+                self._count -= 1
+            else:
+                self._idle.append(worker)
+            self._lock.notify()
+
+    def warm(self) -> None:
+        """Start one worker ahead of the first invocation."""
+        worker, logs = self._acquire()
+        self._log(logs)
+        self._release(worker)
+
+    def invoke(self, event: dict) -> Result:
+        started = time.perf_counter()
+        self.invocations += 1
+        worker, init_logs = self._acquire()
+        if worker.init[1]:  # the handler module failed to import
+            self._release(None)
+            worker.stop()
+            return self._done(Result(worker.init[0], True, init_logs, 0.0))
+        answer = worker.call(event, self.spec.timeout)
+        if answer is None:
+            worker.process.kill()
+            self._release(None)
+            message = f"Task timed out after {self.spec.timeout:.2f} seconds"
+            payload = json.dumps({"errorType": "Sandbox.Timedout", "errorMessage": message})
+            return self._done(Result(payload, True, init_logs + message + "\n", time.perf_counter() - started))
+        self._release(worker)
+        payload, errored, logs = answer
+        return self._done(Result(payload, errored, init_logs + logs, time.perf_counter() - started))
+
+    def _done(self, result: Result) -> Result:
+        self._log(result.logs)
+        return result
+
+    def _log(self, text: str) -> None:
+        if self._log_file and text:
+            with self._log_file.open("a") as log:
+                log.write(text)
+
+    def close(self) -> None:
+        with self._lock:
+            workers, self._idle = self._idle, []
+        for worker in workers:
+            worker.stop()

@@ -1,0 +1,111 @@
+"""Upload videos to a deployment, wait for their executions, and collect the outcomes."""
+
+import json
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from urllib.parse import unquote_plus
+
+from classroom_common import keys
+from devstack.deployment import Deployment
+
+
+@dataclass(frozen=True)
+class Upload:
+    video: str
+    key: str
+    etag: str
+
+
+@dataclass
+class Outcome:
+    video: str
+    status: str  # SUCCEEDED | FAILED | TIMED_OUT | ABORTED
+    students: list[dict]
+    unknown_faces: int | None
+    error: dict | None
+    output_key: str
+    seconds: float
+    execution_arn: str = field(default="", repr=False)
+    annotated_key: str | None = field(default=None, repr=False)
+
+    def to_json(self) -> str:
+        public = asdict(self)
+        del public["execution_arn"], public["annotated_key"]
+        return json.dumps(public)
+
+    def line(self) -> str:
+        who = ", ".join(f"{s['name']} ({s['major']}, {s['year']})" for s in self.students) or "nobody known"
+        if self.error:
+            who = f"{self.error['error']}: {self.error['cause']}"
+        return f"{self.video}  {self.status}  {who}  -> {self.output_key}  {self.seconds:.2f}s"
+
+
+def upload(deployment: Deployment, path: Path, key: str | None = None) -> Upload:
+    key = key or path.name
+    response = deployment.client("s3").put_object(
+        Bucket=deployment["InputBucketName"], Key=key, Body=path.read_bytes(), ContentType="video/mp4"
+    )
+    return Upload(str(path), key, response["ETag"].strip('"'))
+
+
+def _identity(execution_input: str) -> tuple[str, str] | None:
+    try:
+        obj = json.loads(execution_input)["detail"]["object"]
+        return unquote_plus(obj["key"]), obj.get("etag", "")
+    except (KeyError, TypeError, ValueError):
+        return None
+
+
+def outcome(deployment: Deployment, upload: Upload, execution: dict) -> Outcome:
+    """What one finished execution produced, read from its description."""
+    seconds = (execution["stopDate"] - execution["startDate"]).total_seconds()
+    if execution["status"] == "SUCCEEDED":
+        output = json.loads(execution.get("output") or "{}")
+        return Outcome(
+            video=upload.video, status="SUCCEEDED", students=output["lookup"]["students"],
+            unknown_faces=output["recognition"]["unknown_faces"], error=None,
+            output_key=output["output"]["key"], seconds=seconds, execution_arn=execution["executionArn"],
+            annotated_key=output["recognition"].get("annotated_key"),
+        )
+    return Outcome(
+        video=upload.video, status=execution["status"], students=[], unknown_faces=None,
+        error={"error": execution.get("error", ""), "cause": execution.get("cause", "")},
+        output_key=keys.error_report_key(upload.key), seconds=seconds, execution_arn=execution["executionArn"],
+    )
+
+
+def wait(deployment: Deployment, uploads: list[Upload], timeout: float = 900, poll: float = 0.25) -> list[Outcome]:
+    """Wait until every upload's execution has finished; outcomes in upload order."""
+    sfn = deployment.client("stepfunctions")
+    wanted = {(u.key, u.etag): u for u in uploads}
+    seen: dict[str, tuple[str, str] | None] = {}
+    done: dict[tuple[str, str], Outcome] = {}
+    deadline = time.monotonic() + timeout
+    while len(done) < len(wanted):
+        if time.monotonic() > deadline:
+            missing = [u.key for k, u in wanted.items() if k not in done]
+            raise TimeoutError(f"no outcome after {timeout:.0f} s for {missing}")
+        pages = sfn.get_paginator("list_executions").paginate(stateMachineArn=deployment["StateMachineArn"])
+        for item in (e for page in pages for e in page["executions"]):
+            arn = item["executionArn"]
+            if arn not in seen:
+                seen[arn] = _identity(sfn.describe_execution(executionArn=arn)["input"])
+            identity = seen[arn]
+            if identity in wanted and identity not in done and item["status"] != "RUNNING":
+                done[identity] = outcome(deployment, wanted[identity], sfn.describe_execution(executionArn=arn))
+        time.sleep(poll)
+    return [done[(u.key, u.etag)] for u in uploads]
+
+
+def download(deployment: Deployment, result: Outcome, out_dir: Path) -> list[Path]:
+    """Copy the CSV (or error report) and the annotated frame into ``out_dir``."""
+    s3 = deployment.client("s3")
+    files = [(deployment["OutputBucketName"], result.output_key, out_dir / result.output_key)]
+    if result.annotated_key:
+        target = out_dir / f"{keys.stem(Path(result.output_key).as_posix())}.annotated.jpg"
+        files.append((deployment["ArtifactsBucketName"], result.annotated_key, target))
+    for bucket, key, target in files:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        s3.download_file(bucket, key, str(target))
+    return [target for _, _, target in files]

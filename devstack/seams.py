@@ -1,0 +1,128 @@
+"""The three places where the local stack plugs into moto (pinned: see ``MOTO_VERSION``).
+
+1. ``LambdaFunction._invoke_lambda``: moto would run a Docker container; we call our worker pools.
+2. ``Rule.send_to_targets``: moto raises ``NotImplementedError`` for a Step Functions target;
+   we start the execution, as EventBridge does.
+3. ``moto.s3.notifications._send_event_bridge_message``: moto's event differs from S3's
+   (unix time, ``eTag``, raw key) and swallows every error; we send S3's shape and log errors.
+
+``check()`` fails loudly if a moto upgrade moves any of them.
+"""
+
+import copy
+import datetime
+import inspect
+import json
+import logging
+import uuid
+from collections.abc import Callable
+from typing import Any
+from urllib.parse import quote_plus
+
+import moto
+from moto.awslambda.models import LambdaFunction
+from moto.events import models as events_models
+from moto.s3 import notifications as s3_notifications
+
+MOTO_VERSION = "5.2.5"
+log = logging.getLogger("devstack")
+
+Invoker = Callable[[str, dict], tuple[str, bool, str]]
+_invoker: Invoker | None = None
+
+
+def check() -> None:
+    """Raise if moto is not the version whose internals these seams were written against."""
+    if moto.__version__ != MOTO_VERSION:
+        raise RuntimeError(f"devstack's moto seams are written for moto {MOTO_VERSION}, found {moto.__version__}")
+    expected = {
+        LambdaFunction._invoke_lambda: ["self", "event"],
+        events_models.Rule.send_to_targets: ["self", "original_event", "transform_input"],
+        s3_notifications._send_event_bridge_message: ["account_id", "bucket", "event_name", "key"],
+    }
+    for function, parameters in expected.items():
+        found = list(inspect.signature(getattr(function, "__wrapped__", function)).parameters)
+        if found != parameters:
+            raise RuntimeError(f"moto's {function.__qualname__}{found} changed; expected {parameters}")
+
+
+def _invoke_lambda(self: LambdaFunction, event: Any = None) -> tuple[str, bool, str]:
+    assert _invoker is not None, "devstack.seams.install() was not called"
+    if isinstance(event, str):
+        event = json.loads(event or "{}")
+    return _invoker(self.function_name, event if event is not None else {})
+
+
+def _send_to_targets(self: events_models.Rule, original_event: dict, transform_input: bool = True) -> None:
+    if not self.event_pattern.matches_event(original_event):
+        return
+    others = []
+    for target in self.targets:
+        if ":states:" not in target["Arn"]:
+            others.append(target)
+            continue
+        from moto.stepfunctions.responses import get_backend
+
+        backend = get_backend(self.account_id, self.region_name)
+        execution = backend.start_execution(
+            target["Arn"], name=str(uuid.uuid4()), execution_input=json.dumps(original_event)
+        )
+        log.debug("rule %s started %s", self.name, execution.execution_arn)
+    if others:
+        rule = copy.copy(self)
+        rule.targets = others
+        _original_send_to_targets(rule, original_event, transform_input)
+
+
+def s3_event(account_id: str, region: str, bucket: str, event_name: str, key: Any) -> dict:
+    """An ``Object Created`` event shaped as S3 sends it to EventBridge (URL-encoded key)."""
+    return {
+        "version": "0",
+        "id": str(uuid.uuid4()),
+        "detail-type": s3_notifications._detail_type(event_name),
+        "source": "aws.s3",
+        "account": account_id,
+        "time": datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "region": region,
+        "resources": [f"arn:aws:s3:::{bucket}"],
+        "detail": {
+            "version": "0",
+            "bucket": {"name": bucket},
+            "object": {
+                "key": quote_plus(key.name, safe="/"),
+                "size": key.size,
+                "etag": key.etag.strip('"'),
+                **({"version-id": key.version_id} if key.version_id else {}),
+                "sequencer": f"{uuid.uuid4().int % 16**16:016X}",
+            },
+            "request-id": uuid.uuid4().hex[:16].upper(),
+            "requester": account_id,
+            "source-ip-address": "127.0.0.1",
+            "reason": event_name.split(":")[1],
+        },
+    }
+
+
+def _send_event_bridge_message(account_id: str, bucket: Any, event_name: str, key: Any) -> None:
+    from moto.events.models import events_backends
+
+    event = s3_event(account_id, bucket.region_name, bucket.name, event_name, key)
+    for event_bus in events_backends[account_id][bucket.region_name].event_buses.values():
+        for rule in list(event_bus.rules.values()):
+            try:
+                rule.send_to_targets(event, transform_input=False)
+            except Exception:
+                log.exception("delivering %s to rule %s failed", event["detail-type"], rule.name)
+
+
+_original_send_to_targets = events_models.Rule.send_to_targets
+
+
+def install(invoker: Invoker) -> None:
+    """Route moto's Lambda invocations to ``invoker`` and wire S3 → EventBridge → Step Functions."""
+    global _invoker
+    check()
+    _invoker = invoker
+    LambdaFunction._invoke_lambda = _invoke_lambda  # type: ignore[method-assign]
+    events_models.Rule.send_to_targets = _send_to_targets  # type: ignore[method-assign]
+    s3_notifications._send_event_bridge_message = _send_event_bridge_message

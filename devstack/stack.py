@@ -1,0 +1,154 @@
+"""Start moto on loopback and create the template's resources in it, with our handlers as the Lambdas."""
+
+import io
+import json
+import logging
+import os
+import threading
+import zipfile
+from pathlib import Path
+
+import boto3
+from moto.core.config import default_user_config
+from moto.server import ThreadedMotoServer
+
+from devstack import seams
+from devstack.deployment import Deployment
+from devstack.lambdas import FunctionPool
+from devstack.template import ACCOUNT, REGION, Template
+
+CREDENTIALS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}  # noqa: S105
+ROLE = f"arn:aws:iam::{ACCOUNT}:role/smart-classroom-local"
+
+
+class LocalStack:
+    """The whole app on this machine: ``with LocalStack() as stack: stack.deployment ...``."""
+
+    def __init__(self, workdir: Path = Path(".classroom"), port: int = 0, max_workers: int = 2,
+                 template: Template | None = None) -> None:
+        self.template = template or Template()
+        self.workdir = workdir
+        self.port = port
+        self.max_workers = max_workers
+        self.pools: dict[str, FunctionPool] = {}
+        self._server: ThreadedMotoServer | None = None
+        self.endpoint = ""
+
+    def __enter__(self) -> "LocalStack":
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    @property
+    def deployment(self) -> Deployment:
+        return Deployment(self.template.outputs(), endpoint=self.endpoint)
+
+    def start(self) -> "LocalStack":
+        logging.getLogger("werkzeug").setLevel(logging.ERROR)
+        seams.install(self._invoke)
+        default_user_config["stepfunctions"]["execute_state_machine"] = True
+        self._server = ThreadedMotoServer(ip_address="127.0.0.1", port=self.port, verbose=False)
+        self._server.start()
+        host, port = self._server.get_host_and_port()
+        self.endpoint = f"http://{host}:{port}"
+        os.environ["MOTO_PORT"] = str(port)  # where moto's Step Functions interpreter calls Lambda
+        (self.workdir / "logs").mkdir(parents=True, exist_ok=True)
+        self._create_resources()
+        warmers = [threading.Thread(target=pool.warm) for pool in self.pools.values()]
+        for thread in warmers:
+            thread.start()
+        for thread in warmers:
+            thread.join()
+        return self
+
+    def stop(self) -> None:
+        for pool in self.pools.values():
+            pool.close()
+        if self._server:
+            self._server.stop()
+            self._server = None
+
+    def client(self, service: str):
+        return boto3.client(
+            service, endpoint_url=self.endpoint, region_name=REGION,
+            aws_access_key_id="testing", aws_secret_access_key="testing",  # noqa: S106
+        )
+
+    def _invoke(self, function_name: str, event: dict) -> tuple[str, bool, str]:
+        result = self.pools[function_name].invoke(event)
+        return result.payload, result.errored, result.logs
+
+    def function_environment(self) -> dict[str, str]:
+        """What a worker adds to its template environment to reach this stack."""
+        return {
+            **CREDENTIALS,
+            "AWS_ENDPOINT_URL": self.endpoint,
+            "AWS_REGION": REGION,
+            "AWS_DEFAULT_REGION": REGION,
+            "POWERTOOLS_TRACE_DISABLED": "true",
+        }
+
+    def _create_resources(self) -> None:
+        t = self.template
+        for logical_id, resource in t.of_type("AWS::S3::Bucket").items():
+            self._create_bucket(t.physical_name(logical_id), t.resolve(resource.get("Properties", {})))
+        dynamodb = self.client("dynamodb")
+        for logical_id, resource in t.of_type("AWS::DynamoDB::Table").items():
+            props = t.resolve(resource["Properties"])
+            name = t.physical_name(logical_id)
+            dynamodb.create_table(
+                TableName=name,
+                AttributeDefinitions=props["AttributeDefinitions"],
+                KeySchema=props["KeySchema"],
+                BillingMode=props.get("BillingMode", "PAY_PER_REQUEST"),
+            )
+            if ttl := props.get("TimeToLiveSpecification"):
+                dynamodb.update_time_to_live(TableName=name, TimeToLiveSpecification=ttl)
+        self.client("iam").create_role(
+            RoleName=ROLE.rsplit("/", 1)[1],
+            AssumeRolePolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": [{
+                "Effect": "Allow", "Action": "sts:AssumeRole",
+                "Principal": {"Service": ["lambda.amazonaws.com", "states.amazonaws.com", "events.amazonaws.com"]}}]}),
+        )
+        lambda_ = self.client("lambda")
+        code = io.BytesIO()
+        with zipfile.ZipFile(code, "w") as archive:
+            archive.writestr("README", "run by devstack's worker pools")
+        environment = self.function_environment()
+        for spec in t.functions().values():
+            lambda_.create_function(
+                FunctionName=spec.name, Runtime="python3.12", Role=ROLE, Handler=spec.handler,
+                Code={"ZipFile": code.getvalue()}, Timeout=spec.timeout, MemorySize=spec.memory,
+                Environment={"Variables": spec.environment}, Architectures=["arm64"],
+            )
+            self.pools[spec.name] = FunctionPool(
+                spec, environment, self.max_workers, self.workdir / "logs" / f"{spec.logical_id}.log"
+            )
+        sfn, events = self.client("stepfunctions"), self.client("events")
+        for logical_id in t.of_type("AWS::Serverless::StateMachine"):
+            definition, props = t.state_machine(logical_id)
+            arn = sfn.create_state_machine(
+                name=t.physical_name(logical_id), definition=definition, roleArn=ROLE,
+                type=props.get("Type", "STANDARD"),
+            )["stateMachineArn"]
+            for event_name, pattern in t.event_rules(logical_id).items():
+                rule = f"{t.physical_name(logical_id)}-{event_name}"
+                events.put_rule(Name=rule, EventPattern=json.dumps(pattern), State="ENABLED")
+                events.put_targets(Rule=rule, Targets=[{"Id": event_name, "Arn": arn, "RoleArn": ROLE}])
+
+    def _create_bucket(self, name: str, props: dict) -> None:
+        s3 = self.client("s3")
+        s3.create_bucket(Bucket=name)
+        if props.get("VersioningConfiguration"):
+            s3.put_bucket_versioning(Bucket=name, VersioningConfiguration=props["VersioningConfiguration"])
+        if props.get("BucketEncryption"):
+            rules = [{"ApplyServerSideEncryptionByDefault": r["ServerSideEncryptionByDefault"]}
+                     for r in props["BucketEncryption"]["ServerSideEncryptionConfiguration"]]
+            s3.put_bucket_encryption(Bucket=name, ServerSideEncryptionConfiguration={"Rules": rules})
+        if props.get("PublicAccessBlockConfiguration"):
+            s3.put_public_access_block(
+                Bucket=name, PublicAccessBlockConfiguration=props["PublicAccessBlockConfiguration"])
+        if props.get("NotificationConfiguration", {}).get("EventBridgeConfiguration", {}).get("EventBridgeEnabled"):
+            s3.put_bucket_notification_configuration(
+                Bucket=name, NotificationConfiguration={"EventBridgeConfiguration": {}})

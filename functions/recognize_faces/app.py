@@ -1,0 +1,88 @@
+"""Step 2: detect, encode and match the faces in the sampled frames against the known faces."""
+
+import os
+
+from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.typing import LambdaContext
+from botocore.exceptions import ClientError
+
+from annotate import annotate
+from classroom_common import keys, storage
+from classroom_common.errors import KnownFacesUnavailable
+from classroom_common.known_faces import KnownFaces
+from classroom_common.models import Frames, Recognition, Video
+from faces import decode_rgb, find_faces, load_models
+from recognition import Tally, match
+
+logger = Logger()
+tracer = Tracer()
+metrics = Metrics()
+
+THRESHOLD = float(os.environ.get("MATCH_THRESHOLD", "0.6"))
+load_models()
+
+_known: dict[str, tuple[str, KnownFaces]] = {}  # object key -> (ETag, known faces)
+
+
+def known_faces(bucket: str, key: str) -> KnownFaces:
+    """The known faces, read again only when the object's ETag changes."""
+    try:
+        etag = storage.s3().head_object(Bucket=bucket, Key=key)["ETag"]
+        if key not in _known or _known[key][0] != etag:
+            _known[key] = (etag, KnownFaces.from_bytes(storage.get_bytes(bucket, key)))
+            logger.info("known faces loaded", extra={"etag": etag, "people": len(_known[key][1].people)})
+    except ClientError as error:
+        raise KnownFacesUnavailable(f"cannot read s3://{bucket}/{key}: {error}") from error
+    except ValueError as error:
+        raise KnownFacesUnavailable(f"s3://{bucket}/{key} is not a known-faces file: {error}") from error
+    return _known[key][1]
+
+
+def spread_order(count: int) -> list[int]:
+    """Visit frames middle first, then ever finer halves, so any prefix covers the clip."""
+    order: list[int] = []
+    step = count
+    while step >= 1 and len(order) < count:
+        for i in range(step // 2, count, max(step, 1)):
+            if i not in order:
+                order.append(i)
+        step //= 2
+    return order + [i for i in range(count) if i not in order]
+
+
+@tracer.capture_method
+def recognize(video: Video, frames: Frames, known: KnownFaces) -> Recognition:
+    tally = Tally()
+    best = None  # (named faces, rgb, faces, matches) of the frame to annotate
+    for i in spread_order(len(frames.keys)):
+        rgb = decode_rgb(storage.get_bytes(frames.bucket, frames.keys[i]))
+        faces = find_faces(rgb)
+        matches = match((f.encoding for f in faces), known, THRESHOLD)
+        tally.add(matches)
+        named = sum(1 for m in matches if m.name)
+        if faces and (best is None or named > best[0]):
+            best = (named, rgb, faces, matches)
+        if tally.stable:
+            break
+    result = tally.result()
+    if best is not None:
+        result.annotated_key = keys.run_prefix(video.key, video.etag) + "annotated.jpg"
+        storage.s3().put_object(
+            Bucket=frames.bucket, Key=result.annotated_key, Body=annotate(*best[1:]), ContentType="image/jpeg"
+        )
+    return result
+
+
+@logger.inject_lambda_context
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+def lambda_handler(event: dict, context: LambdaContext) -> dict:
+    video, frames = Video(**event["video"]), Frames(**event["frames"])
+    logger.append_keys(video=video.key)
+    known = known_faces(storage.env("KNOWN_FACES_BUCKET"), storage.env("KNOWN_FACES_KEY"))
+    result = recognize(video, frames, known)
+    logger.info("faces recognized", extra=result.model_dump())
+    metrics.add_metric(name="FacesEncoded", unit=MetricUnit.Count, value=result.faces)
+    metrics.add_metric(name="UnknownFaces", unit=MetricUnit.Count, value=result.unknown_faces)
+    return result.model_dump()

@@ -1,0 +1,111 @@
+"""Face detection and encoding with dlib, loading only the two models the step needs.
+
+The calls are face_recognition's (HOG detector, 5-point landmarks, ResNet encoder),
+made directly: ``import face_recognition`` would also load the 100 MB 68-point
+predictor and pkg_resources, for nothing.
+"""
+
+import importlib.util
+import os
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+import cv2
+import dlib
+import numpy as np
+
+DETECT_SIDE = 640  # longest side of the first, coarse detection pass
+MIN_FACE = 80  # HOG finds faces down to about this size (pixels) at a given scale
+MAX_DETECT_PIXELS = 1920 * 1080 * 2  # bound on the finest (upsampled) search
+
+
+@dataclass(frozen=True)
+class Face:
+    box: tuple[int, int, int, int]  # top, right, bottom, left in the full-size frame
+    encoding: np.ndarray
+
+
+def models_dir() -> Path:
+    """The face_recognition_models data folder, found without importing the package."""
+    if override := os.environ.get("FACE_MODELS_DIR"):
+        return Path(override)
+    spec = importlib.util.find_spec("face_recognition_models")
+    if spec is None or not spec.submodule_search_locations:
+        raise RuntimeError("face_recognition_models is not installed")
+    return Path(spec.submodule_search_locations[0]) / "models"
+
+
+@cache
+def _models() -> tuple:
+    folder = models_dir()
+    return (
+        dlib.get_frontal_face_detector(),
+        dlib.shape_predictor(str(folder / "shape_predictor_5_face_landmarks.dat")),
+        dlib.face_recognition_model_v1(str(folder / "dlib_face_recognition_resnet_model_v1.dat")),
+    )
+
+
+def load_models() -> None:
+    """Load the models now (at cold start) rather than on the first frame."""
+    _models()
+
+
+def decode_rgb(jpeg: bytes) -> np.ndarray:
+    """JPEG bytes to a contiguous RGB array (dlib needs RGB, and silently finds nothing in a strided view)."""
+    bgr = cv2.imdecode(np.frombuffer(jpeg, np.uint8), cv2.IMREAD_COLOR)
+    if bgr is None:
+        raise ValueError("not a decodable image")
+    return cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
+
+
+def _scales(height: int, width: int) -> list[float]:
+    """Coarse to fine: a ~640 px frame first, doubling to full size, then once upsampled."""
+    scales = [min(1.0, DETECT_SIDE / max(height, width))]
+    while scales[-1] < 1.0:
+        scales.append(min(1.0, scales[-1] * 2))
+    if height * width * 4 <= MAX_DETECT_PIXELS:
+        scales.append(2.0)
+    return scales
+
+
+def _detect_at(rgb: np.ndarray, scale: float) -> list[dlib.rectangle]:
+    """HOG detection at ``scale``, boxes mapped back to full-size coordinates."""
+    detector = _models()[0]
+    if scale > 1.0:
+        return list(detector(rgb, 1))
+    small = rgb if scale == 1.0 else cv2.resize(rgb, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+    return [
+        dlib.rectangle(
+            int(r.left() / scale), int(r.top() / scale), int(r.right() / scale), int(r.bottom() / scale)
+        )
+        for r in detector(small, 0)
+    ]
+
+
+def detect(rgb: np.ndarray) -> list[dlib.rectangle]:
+    """Find faces, searching finer while a pass finds none or only faces near its size limit."""
+    height, width = rgb.shape[:2]
+    found: list[dlib.rectangle] = []
+    for scale in _scales(height, width):
+        found = _detect_at(rgb, scale)
+        if found and min(r.width() for r in found) * scale >= 2 * MIN_FACE:
+            break
+    return found
+
+
+def encode(rgb: np.ndarray, boxes: list[dlib.rectangle]) -> list[Face]:
+    """128-d encodings computed on the full-size frame."""
+    if not boxes:
+        return []
+    _, predictor, encoder = _models()
+    shapes = dlib.full_object_detections([predictor(rgb, box) for box in boxes])
+    descriptors = encoder.compute_face_descriptor(rgb, shapes)
+    return [
+        Face((b.top(), b.right(), b.bottom(), b.left()), np.array(d, dtype=np.float64))
+        for b, d in zip(boxes, descriptors, strict=True)
+    ]
+
+
+def find_faces(rgb: np.ndarray) -> list[Face]:
+    return encode(rgb, detect(rgb))

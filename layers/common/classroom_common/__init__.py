@@ -1,0 +1,1 @@
+"""Code shared by the Smart Classroom Lambdas (deployed as the common layer)."""

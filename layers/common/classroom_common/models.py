@@ -1,0 +1,67 @@
+"""The payloads the steps pass each other through the state machine (keys, never pixels)."""
+
+from urllib.parse import unquote_plus
+
+from aws_lambda_powertools.utilities.parser.models import S3EventNotificationEventBridgeModel
+from pydantic import BaseModel, Field
+
+
+class Video(BaseModel):
+    """The uploaded object, identified by key and content (ETag, and version when enabled)."""
+
+    bucket: str
+    key: str
+    etag: str
+    size: int
+    version_id: str | None = None
+
+    @classmethod
+    def from_event(cls, event: dict) -> "Video":
+        """From an S3 ``Object Created`` EventBridge event, whose key is URL-encoded."""
+        parsed = S3EventNotificationEventBridgeModel.model_validate(event)
+        obj = parsed.detail.object
+        return cls(
+            bucket=parsed.detail.bucket.name,
+            key=unquote_plus(obj.key),
+            etag=obj.etag,
+            size=int(obj.size or 0),
+            version_id=obj.version_id,
+        )
+
+
+class Frames(BaseModel):
+    """JPEG frames sampled across the clip, in the artifacts bucket, with the clip's metadata."""
+
+    bucket: str
+    keys: list[str]
+    indices: list[int]
+    fps: float
+    frame_count: int
+    duration: float
+    width: int
+    height: int
+
+
+class Match(BaseModel):
+    name: str
+    distance: float = Field(description="best (smallest) face distance over the frames")
+    frames: int = Field(description="sampled frames the person was seen in")
+
+
+class Recognition(BaseModel):
+    students: list[Match]
+    unknown_faces: int = Field(description="most faces matching nobody in any one frame")
+    frames_used: int
+    faces: int = Field(description="faces encoded over all frames used")
+    annotated_key: str | None = None
+
+
+class Student(BaseModel):
+    name: str
+    major: str
+    year: str
+
+
+class Lookup(BaseModel):
+    students: list[Student]
+    missing: list[str] = Field(description="recognized people with no student record")

@@ -1,0 +1,42 @@
+"""Small S3 and DynamoDB helpers: clients built once per container, JSON in and out."""
+
+import json
+import os
+from functools import cache
+from typing import Any
+
+import boto3
+from botocore.config import Config
+
+_CONFIG = Config(retries={"mode": "standard", "max_attempts": 3})
+
+
+@cache
+def s3():
+    return boto3.client("s3", config=_CONFIG)
+
+
+@cache
+def dynamodb():
+    return boto3.client("dynamodb", config=_CONFIG)
+
+
+def env(name: str) -> str:
+    """A required environment variable, with an error that names it."""
+    try:
+        return os.environ[name]
+    except KeyError:
+        raise RuntimeError(f"environment variable {name} is not set") from None
+
+
+def put_json(bucket: str, key: str, body: Any) -> None:
+    s3().put_object(
+        Bucket=bucket,
+        Key=key,
+        Body=json.dumps(body, indent=2, default=str).encode(),
+        ContentType="application/json",
+    )
+
+
+def get_bytes(bucket: str, key: str) -> bytes:
+    return s3().get_object(Bucket=bucket, Key=key)["Body"].read()
