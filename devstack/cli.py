@@ -1,7 +1,6 @@
 """``classroom``: run videos through the pipeline, locally or on a deployed stack, and inspect the runs."""
 
 import argparse
-import json
 import logging
 import signal
 import sys
@@ -98,8 +97,15 @@ def parser() -> argparse.ArgumentParser:
     run = sub.add_parser("run", help="process videos end to end and print one line per video")
     run.add_argument("videos", nargs="*", type=Path, help="MP4 files (default: the bundled samples)")
     run.add_argument("--json", action="store_true", help="one JSON object per line")
-    run.add_argument("--encodings", type=Path, default=seeding.SAMPLE_ENCODINGS, help="known faces (.npz or the course pickle)")
-    run.add_argument("--students", type=Path, default=seeding.SAMPLE_STUDENTS, help="student records (JSON list)")
+    run.add_argument(
+        "--encodings",
+        type=Path,
+        default=seeding.SAMPLE_ENCODINGS,
+        help="known faces (.npz or the course pickle)",
+    )
+    run.add_argument(
+        "--students", type=Path, default=seeding.SAMPLE_STUDENTS, help="student records (JSON list)"
+    )
     run.add_argument("--out", type=Path, default=Path("out"), help="where to put the CSVs (default: out/)")
     run.add_argument("--no-seed", action="store_true", help="keep the students and known faces already there")
     run.add_argument("--timeout", type=float, default=900, help="seconds to wait for all executions")

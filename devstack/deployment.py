@@ -32,8 +32,15 @@ class Deployment:
 
     def client(self, service: str):
         if service not in self._clients:
-            local = {"endpoint_url": self.endpoint, "aws_access_key_id": "testing",
-                     "aws_secret_access_key": "testing"} if self.endpoint else {}
+            local = (
+                {
+                    "endpoint_url": self.endpoint,
+                    "aws_access_key_id": "testing",
+                    "aws_secret_access_key": "testing",
+                }
+                if self.endpoint
+                else {}
+            )
             self._clients[service] = boto3.client(service, region_name=self.region, config=_CONFIG, **local)
         return self._clients[service]
 

@@ -23,8 +23,14 @@ class Step:
         return (self.exited - self.entered).total_seconds() if self.exited else None
 
 
-_FAILED = ("LambdaFunctionFailed", "LambdaFunctionTimedOut", "TaskFailed", "TaskTimedOut",
-           "LambdaFunctionScheduleFailed", "LambdaFunctionStartFailed")
+_FAILED = (
+    "LambdaFunctionFailed",
+    "LambdaFunctionTimedOut",
+    "TaskFailed",
+    "TaskTimedOut",
+    "LambdaFunctionScheduleFailed",
+    "LambdaFunctionStartFailed",
+)
 
 
 def _details(event: dict) -> dict:
@@ -38,8 +44,14 @@ def timeline(events: list[dict]) -> tuple[list[Step], dict]:
     for event in events:
         kind, details = event["type"], _details(event)
         if kind.endswith("StateEntered"):
-            steps.append(Step(details["name"], kind.removesuffix("StateEntered"), event["timestamp"],
-                              input=details.get("input")))
+            steps.append(
+                Step(
+                    details["name"],
+                    kind.removesuffix("StateEntered"),
+                    event["timestamp"],
+                    input=details.get("input"),
+                )
+            )
         elif kind.endswith("StateExited") and steps:
             step = steps[-1]
             step.exited, step.output = event["timestamp"], details.get("output")
@@ -49,7 +61,10 @@ def timeline(events: list[dict]) -> tuple[list[Step], dict]:
         elif kind in _FAILED and steps:
             steps[-1].errors.append({"error": details.get("error", kind), "cause": details.get("cause", "")})
         elif kind.startswith("Execution") and kind != "ExecutionStarted":
-            end = {"status": kind.removeprefix("Execution").upper(), **{k: details[k] for k in ("error", "cause") if k in details}}
+            end = {
+                "status": kind.removeprefix("Execution").upper(),
+                **{k: details[k] for k in ("error", "cause") if k in details},
+            }
             if kind == "ExecutionSucceeded":
                 end["status"] = "SUCCEEDED"
             if steps and steps[-1].exited is None:
@@ -72,5 +87,8 @@ def render(steps: list[Step], end: dict) -> str:
         lines.append(f"{s.name:<22} {s.type:<8} {s.status:<10} {s.attempts or '':>5} {seconds:>8}")
         for e in s.errors:
             lines.append(f"    {e['error']}: {e['cause'][:300]}")
-    lines.append(f"execution {end['status']}" + (f": {end.get('error')}: {end.get('cause', '')[:300]}" if end.get("error") else ""))
+    lines.append(
+        f"execution {end['status']}"
+        + (f": {end.get('error')}: {end.get('cause', '')[:300]}" if end.get("error") else "")
+    )
     return "\n".join(lines)

@@ -6,6 +6,7 @@ a warm Lambda container. An invocation that outlives the function's ``Timeout`` 
 worker and fails with ``Sandbox.Timedout``, as on AWS.
 """
 
+import contextlib
 import importlib
 import json
 import multiprocessing
@@ -119,10 +120,8 @@ class _Worker:
         return self.conn.recv()
 
     def stop(self) -> None:
-        try:
+        with contextlib.suppress(OSError):
             self.conn.send(None)
-        except OSError:
-            pass
         self.process.join(1)
         if self.process.is_alive():
             self.process.kill()
@@ -131,10 +130,16 @@ class _Worker:
 class FunctionPool:
     """Up to ``max_workers`` warm workers for one function; callers wait for a free one."""
 
-    def __init__(self, spec: FunctionSpec, environment: dict[str, str], max_workers: int, log_file: Path | None) -> None:
+    def __init__(
+        self, spec: FunctionSpec, environment: dict[str, str], max_workers: int, log_file: Path | None
+    ) -> None:
         self.spec = spec
-        self._environment = {**spec.environment, **environment, "AWS_LAMBDA_FUNCTION_NAME": spec.name,
-                             "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(spec.memory)}
+        self._environment = {
+            **spec.environment,
+            **environment,
+            "AWS_LAMBDA_FUNCTION_NAME": spec.name,
+            "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(spec.memory),
+        }
         self._max = max_workers
         self._idle: list[_Worker] = []
         self._count = 0
@@ -186,7 +191,9 @@ class FunctionPool:
             self._release(None)
             message = f"Task timed out after {self.spec.timeout:.2f} seconds"
             payload = json.dumps({"errorType": "Sandbox.Timedout", "errorMessage": message})
-            return self._done(Result(payload, True, init_logs + message + "\n", time.perf_counter() - started))
+            return self._done(
+                Result(payload, True, init_logs + message + "\n", time.perf_counter() - started)
+            )
         self._release(worker)
         payload, errored, logs = answer
         return self._done(Result(payload, errored, init_logs + logs, time.perf_counter() - started))

@@ -63,19 +63,31 @@ def outcome(deployment: Deployment, upload: Upload, execution: dict) -> Outcome:
     if execution["status"] == "SUCCEEDED":
         output = json.loads(execution.get("output") or "{}")
         return Outcome(
-            video=upload.video, status="SUCCEEDED", students=output["lookup"]["students"],
-            unknown_faces=output["recognition"]["unknown_faces"], error=None,
-            output_key=output["output"]["key"], seconds=seconds, execution_arn=execution["executionArn"],
+            video=upload.video,
+            status="SUCCEEDED",
+            students=output["lookup"]["students"],
+            unknown_faces=output["recognition"]["unknown_faces"],
+            error=None,
+            output_key=output["output"]["key"],
+            seconds=seconds,
+            execution_arn=execution["executionArn"],
             annotated_key=output["recognition"].get("annotated_key"),
         )
     return Outcome(
-        video=upload.video, status=execution["status"], students=[], unknown_faces=None,
+        video=upload.video,
+        status=execution["status"],
+        students=[],
+        unknown_faces=None,
         error={"error": execution.get("error", ""), "cause": execution.get("cause", "")},
-        output_key=keys.error_report_key(upload.key), seconds=seconds, execution_arn=execution["executionArn"],
+        output_key=keys.error_report_key(upload.key),
+        seconds=seconds,
+        execution_arn=execution["executionArn"],
     )
 
 
-def wait(deployment: Deployment, uploads: list[Upload], timeout: float = 900, poll: float = 0.25) -> list[Outcome]:
+def wait(
+    deployment: Deployment, uploads: list[Upload], timeout: float = 900, poll: float = 0.25
+) -> list[Outcome]:
     """Wait until every upload's execution has finished; outcomes in upload order."""
     sfn = deployment.client("stepfunctions")
     wanted = {(u.key, u.etag): u for u in uploads}
@@ -93,7 +105,9 @@ def wait(deployment: Deployment, uploads: list[Upload], timeout: float = 900, po
                 seen[arn] = _identity(sfn.describe_execution(executionArn=arn)["input"])
             identity = seen[arn]
             if identity in wanted and identity not in done and item["status"] != "RUNNING":
-                done[identity] = outcome(deployment, wanted[identity], sfn.describe_execution(executionArn=arn))
+                done[identity] = outcome(
+                    deployment, wanted[identity], sfn.describe_execution(executionArn=arn)
+                )
         time.sleep(poll)
     return [done[(u.key, u.etag)] for u in uploads]
 

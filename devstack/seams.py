@@ -34,7 +34,9 @@ _invoker: Invoker | None = None
 def check() -> None:
     """Raise if moto is not the version whose internals these seams were written against."""
     if moto.__version__ != MOTO_VERSION:
-        raise RuntimeError(f"devstack's moto seams are written for moto {MOTO_VERSION}, found {moto.__version__}")
+        raise RuntimeError(
+            f"devstack's moto seams are written for moto {MOTO_VERSION}, found {moto.__version__}"
+        )
     expected = {
         LambdaFunction._invoke_lambda: ["self", "event"],
         events_models.Rule.send_to_targets: ["self", "original_event", "transform_input"],

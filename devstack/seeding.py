@@ -26,7 +26,13 @@ def seed_students(deployment: Deployment, path: Path = SAMPLE_STUDENTS) -> int:
     dynamodb = deployment.client("dynamodb")
     for start in range(0, len(records), 25):
         items = [
-            {"PutRequest": {"Item": {k: ({"N": str(v)} if isinstance(v, int) else {"S": str(v)}) for k, v in r.items()}}}
+            {
+                "PutRequest": {
+                    "Item": {
+                        k: ({"N": str(v)} if isinstance(v, int) else {"S": str(v)}) for k, v in r.items()
+                    }
+                }
+            }
             for r in records[start : start + 25]
         ]
         request = {table: items}

@@ -17,15 +17,20 @@ from devstack.deployment import Deployment
 from devstack.lambdas import FunctionPool
 from devstack.template import ACCOUNT, REGION, Template
 
-CREDENTIALS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}  # noqa: S105
+CREDENTIALS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}
 ROLE = f"arn:aws:iam::{ACCOUNT}:role/smart-classroom-local"
 
 
 class LocalStack:
     """The whole app on this machine: ``with LocalStack() as stack: stack.deployment ...``."""
 
-    def __init__(self, workdir: Path = Path(".classroom"), port: int = 0, max_workers: int = 2,
-                 template: Template | None = None) -> None:
+    def __init__(
+        self,
+        workdir: Path = Path(".classroom"),
+        port: int = 0,
+        max_workers: int = 2,
+        template: Template | None = None,
+    ) -> None:
         self.template = template or Template()
         self.workdir = workdir
         self.port = port
@@ -71,8 +76,11 @@ class LocalStack:
 
     def client(self, service: str):
         return boto3.client(
-            service, endpoint_url=self.endpoint, region_name=REGION,
-            aws_access_key_id="testing", aws_secret_access_key="testing",  # noqa: S106
+            service,
+            endpoint_url=self.endpoint,
+            region_name=REGION,
+            aws_access_key_id="testing",
+            aws_secret_access_key="testing",  # noqa: S106
         )
 
     def _invoke(self, function_name: str, event: dict) -> tuple[str, bool, str]:
@@ -107,9 +115,24 @@ class LocalStack:
                 dynamodb.update_time_to_live(TableName=name, TimeToLiveSpecification=ttl)
         self.client("iam").create_role(
             RoleName=ROLE.rsplit("/", 1)[1],
-            AssumeRolePolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": [{
-                "Effect": "Allow", "Action": "sts:AssumeRole",
-                "Principal": {"Service": ["lambda.amazonaws.com", "states.amazonaws.com", "events.amazonaws.com"]}}]}),
+            AssumeRolePolicyDocument=json.dumps(
+                {
+                    "Version": "2012-10-17",
+                    "Statement": [
+                        {
+                            "Effect": "Allow",
+                            "Action": "sts:AssumeRole",
+                            "Principal": {
+                                "Service": [
+                                    "lambda.amazonaws.com",
+                                    "states.amazonaws.com",
+                                    "events.amazonaws.com",
+                                ]
+                            },
+                        }
+                    ],
+                }
+            ),
         )
         lambda_ = self.client("lambda")
         code = io.BytesIO()
@@ -118,9 +141,15 @@ class LocalStack:
         environment = self.function_environment()
         for spec in t.functions().values():
             lambda_.create_function(
-                FunctionName=spec.name, Runtime="python3.12", Role=ROLE, Handler=spec.handler,
-                Code={"ZipFile": code.getvalue()}, Timeout=spec.timeout, MemorySize=spec.memory,
-                Environment={"Variables": spec.environment}, Architectures=["arm64"],
+                FunctionName=spec.name,
+                Runtime="python3.12",
+                Role=ROLE,
+                Handler=spec.handler,
+                Code={"ZipFile": code.getvalue()},
+                Timeout=spec.timeout,
+                MemorySize=spec.memory,
+                Environment={"Variables": spec.environment},
+                Architectures=["arm64"],
             )
             self.pools[spec.name] = FunctionPool(
                 spec, environment, self.max_workers, self.workdir / "logs" / f"{spec.logical_id}.log"
@@ -129,7 +158,9 @@ class LocalStack:
         for logical_id in t.of_type("AWS::Serverless::StateMachine"):
             definition, props = t.state_machine(logical_id)
             arn = sfn.create_state_machine(
-                name=t.physical_name(logical_id), definition=definition, roleArn=ROLE,
+                name=t.physical_name(logical_id),
+                definition=definition,
+                roleArn=ROLE,
                 type=props.get("Type", "STANDARD"),
             )["stateMachineArn"]
             for event_name, pattern in t.event_rules(logical_id).items():
@@ -143,12 +174,20 @@ class LocalStack:
         if props.get("VersioningConfiguration"):
             s3.put_bucket_versioning(Bucket=name, VersioningConfiguration=props["VersioningConfiguration"])
         if props.get("BucketEncryption"):
-            rules = [{"ApplyServerSideEncryptionByDefault": r["ServerSideEncryptionByDefault"]}
-                     for r in props["BucketEncryption"]["ServerSideEncryptionConfiguration"]]
+            rules = [
+                {"ApplyServerSideEncryptionByDefault": r["ServerSideEncryptionByDefault"]}
+                for r in props["BucketEncryption"]["ServerSideEncryptionConfiguration"]
+            ]
             s3.put_bucket_encryption(Bucket=name, ServerSideEncryptionConfiguration={"Rules": rules})
         if props.get("PublicAccessBlockConfiguration"):
             s3.put_public_access_block(
-                Bucket=name, PublicAccessBlockConfiguration=props["PublicAccessBlockConfiguration"])
-        if props.get("NotificationConfiguration", {}).get("EventBridgeConfiguration", {}).get("EventBridgeEnabled"):
+                Bucket=name, PublicAccessBlockConfiguration=props["PublicAccessBlockConfiguration"]
+            )
+        if (
+            props.get("NotificationConfiguration", {})
+            .get("EventBridgeConfiguration", {})
+            .get("EventBridgeEnabled")
+        ):
             s3.put_bucket_notification_configuration(
-                Bucket=name, NotificationConfiguration={"EventBridgeConfiguration": {}})
+                Bucket=name, NotificationConfiguration={"EventBridgeConfiguration": {}}
+            )

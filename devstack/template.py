@@ -148,7 +148,11 @@ class Template:
                 timeout=int(props.get("Timeout", glob.get("Timeout", 3))),
                 memory=int(props.get("MemorySize", glob.get("MemorySize", 128))),
                 environment={k: str(self.resolve(v)) for k, v in env.items()},
-                layer_dirs=tuple(self._python_layer_dir(layer["Ref"]) for layer in layers if self._python_layer_dir(layer["Ref"])),
+                layer_dirs=tuple(
+                    self._python_layer_dir(layer["Ref"])
+                    for layer in layers
+                    if self._python_layer_dir(layer["Ref"])
+                ),
             )
         return specs
 

@@ -65,7 +65,9 @@ def read_frames(capture: cv2.VideoCapture, indices: list[int]) -> Iterator[tuple
                 yield index, frame
 
 
-def extract(path: Path, samples: int, limits: Limits, quality: int = 90) -> tuple[VideoInfo, list[tuple[int, bytes]]]:
+def extract(
+    path: Path, samples: int, limits: Limits, quality: int = 90
+) -> tuple[VideoInfo, list[tuple[int, bytes]]]:
     """Decode ``path`` and return its metadata and ``samples`` JPEG-encoded frames."""
     capture = cv2.VideoCapture(str(path))
     try:

@@ -3,8 +3,8 @@
 import cv2
 import numpy as np
 
-from faces import Face
-from recognition import FaceMatch
+from classroom_common.faces import Face
+from classroom_common.matching import FaceMatch
 
 GREEN, RED = (0, 200, 0), (0, 0, 230)  # BGR
 
@@ -18,6 +18,8 @@ def annotate(rgb: np.ndarray, faces: list[Face], matches: list[FaceMatch]) -> by
         colour = GREEN if m.name else RED
         label = f"{m.name} ({m.distance:.2f})" if m.name else "unknown"
         cv2.rectangle(image, (left, top), (right, bottom), colour, thickness)
-        cv2.putText(image, label, (left, max(0, top - 8)), cv2.FONT_HERSHEY_SIMPLEX, thickness / 3, colour, thickness)
-    ok, jpeg = cv2.imencode(".jpg", image, [cv2.IMWRITE_JPEG_QUALITY, 85])
+        cv2.putText(
+            image, label, (left, max(0, top - 8)), cv2.FONT_HERSHEY_SIMPLEX, thickness / 3, colour, thickness
+        )
+    _ok, jpeg = cv2.imencode(".jpg", image, [cv2.IMWRITE_JPEG_QUALITY, 85])
     return jpeg.tobytes()

@@ -10,10 +10,11 @@ from botocore.exceptions import ClientError
 from annotate import annotate
 from classroom_common import keys, storage
 from classroom_common.errors import KnownFacesUnavailable
+from classroom_common.faces import decode_rgb, find_faces, load_models
 from classroom_common.known_faces import KnownFaces
+from classroom_common.matching import match
 from classroom_common.models import Frames, Recognition, Video
-from faces import decode_rgb, find_faces, load_models
-from recognition import Tally, match
+from recognition import Tally
 
 logger = Logger()
 tracer = Tracer()

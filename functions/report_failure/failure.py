@@ -15,7 +15,10 @@ def video_of(state: dict[str, Any]) -> dict[str, Any]:
         return Video.from_event(state).model_dump()
     except ValidationError:
         detail = state.get("detail") or {}
-        return {"bucket": (detail.get("bucket") or {}).get("name"), "key": (detail.get("object") or {}).get("key")}
+        return {
+            "bucket": (detail.get("bucket") or {}).get("name"),
+            "key": (detail.get("object") or {}).get("key"),
+        }
 
 
 def describe(state: dict[str, Any], execution: str) -> dict[str, Any]:

@@ -77,4 +77,3 @@ def from_course_pickle(data: bytes) -> KnownFaces:
     if not isinstance(obj, dict) or not {"name", "encoding"} <= obj.keys():
         raise ValueError("expected a dict with 'name' and 'encoding' lists")
     return KnownFaces.from_pairs(list(zip(obj["name"], obj["encoding"], strict=True)))
-
