@@ -1,6 +1,7 @@
 """``classroom``: run videos through the pipeline, locally or on a deployed stack, and inspect the runs."""
 
 import argparse
+import importlib
 import logging
 import signal
 import sys
@@ -11,6 +12,9 @@ from pathlib import Path
 from devstack import history as history_
 from devstack import runs, seeding
 from devstack.deployment import Deployment
+
+# Modules adding a subcommand: each has ``register(subparsers, add_target=, deployment=)``.
+EXTENSIONS: tuple[str, ...] = ()
 
 
 def _add_target(parser: argparse.ArgumentParser) -> None:
@@ -130,6 +134,11 @@ def parser() -> argparse.ArgumentParser:
     hist.add_argument("execution", help="execution ARN")
     _add_target(hist)
     hist.set_defaults(handler=cmd_history)
+
+    for name in EXTENSIONS:
+        importlib.import_module(f"devstack.{name}").register(
+            sub, add_target=_add_target, deployment=_deployment
+        )
     return root
 
 
