@@ -1,0 +1,47 @@
+"""Fixtures shared by every test: paths to the bundled data, handler loading, and the local stack."""
+
+import importlib.util
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLES = ROOT / "data" / "sample-classroom"
+FACES = Path(__file__).resolve().parent / "data" / "faces"
+
+# The course's expected student per sample clip (mr_bean's year as the student table has it).
+EXPECTED = {
+    "test_0.mp4": ("president_trump", "physics", "junior"),
+    "test_1.mp4": ("president_biden", "history", "sophomore"),
+    "test_2.mp4": ("mr_bean", "lawyer", "freshmen"),
+    "test_4.mp4": ("johnny_dep", "computer_science", "senior"),
+    "test_5.mp4": ("vin_diesel", "computer_science", "sophomore"),
+    "test_6.mp4": ("floki", "history", "junior"),
+    "test_7.mp4": ("morgan_freeman", "math", "senior"),
+    "test_8.mp4": ("president_obama", "electrical_engineering", "senior"),
+}
+
+
+def load_handler(function: str):
+    """Import ``functions/<function>/app.py`` as Lambda would: its folder first on ``sys.path``."""
+    folder = ROOT / "functions" / function
+    sys.path.insert(0, str(folder))
+    try:
+        spec = importlib.util.spec_from_file_location(f"{function}_app", folder / "app.py")
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+    finally:
+        sys.path.remove(str(folder))
+    return module
+
+
+@pytest.fixture(scope="session")
+def stack(tmp_path_factory):
+    """One seeded local stack for the whole session (moto server + warm handler workers)."""
+    from devstack.seeding import seed
+    from devstack.stack import LocalStack
+
+    with LocalStack(workdir=tmp_path_factory.mktemp("classroom")) as local:
+        seed(local.deployment)
+        yield local
