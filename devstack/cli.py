@@ -14,7 +14,7 @@ from devstack import runs, seeding
 from devstack.deployment import Deployment
 
 # Modules adding a subcommand: each has ``register(subparsers, add_target=, deployment=)``.
-EXTENSIONS: tuple[str, ...] = ()
+EXTENSIONS: tuple[str, ...] = ("enroll", "workload", "invoke", "view")
 
 
 def _add_target(parser: argparse.ArgumentParser) -> None:

@@ -7,6 +7,20 @@ from devstack.deployment import Deployment
 
 
 @dataclass
+class Attempt:
+    """One call of a Task's resource: a retried step has several."""
+
+    scheduled: datetime
+    ended: datetime | None = None
+    error: str | None = None
+    cause: str | None = None
+
+    @property
+    def seconds(self) -> float | None:
+        return (self.ended - self.scheduled).total_seconds() if self.ended else None
+
+
+@dataclass
 class Step:
     name: str
     type: str
@@ -17,12 +31,14 @@ class Step:
     input: str | None = None
     output: str | None = None
     status: str = "running"  # running | succeeded | caught | failed
+    calls: list[Attempt] = field(default_factory=list)  # each attempt, with its own time and error
 
     @property
     def seconds(self) -> float | None:
         return (self.exited - self.entered).total_seconds() if self.exited else None
 
 
+_SUCCEEDED = ("LambdaFunctionSucceeded", "TaskSucceeded")
 _FAILED = (
     "LambdaFunctionFailed",
     "LambdaFunctionTimedOut",
@@ -58,8 +74,15 @@ def timeline(events: list[dict]) -> tuple[list[Step], dict]:
             step.status = "caught" if step.errors and len(step.errors) >= step.attempts else "succeeded"
         elif kind in ("LambdaFunctionScheduled", "TaskScheduled") and steps:
             steps[-1].attempts += 1
+            steps[-1].calls.append(Attempt(event["timestamp"]))
+        elif kind in _SUCCEEDED and steps and steps[-1].calls:
+            steps[-1].calls[-1].ended = event["timestamp"]
         elif kind in _FAILED and steps:
-            steps[-1].errors.append({"error": details.get("error", kind), "cause": details.get("cause", "")})
+            error = {"error": details.get("error", kind), "cause": details.get("cause", "")}
+            steps[-1].errors.append(error)
+            if steps[-1].calls and steps[-1].calls[-1].ended is None:
+                steps[-1].calls[-1].ended = event["timestamp"]
+                steps[-1].calls[-1].error, steps[-1].calls[-1].cause = error["error"], error["cause"]
         elif kind.startswith("Execution") and kind != "ExecutionStarted":
             end = {
                 "status": kind.removeprefix("Execution").upper(),

@@ -95,9 +95,11 @@ def _worker(conn, spec: FunctionSpec, environment: dict[str, str]) -> None:
         return
     conn.send(("", False, capture.take()))
     while (message := conn.recv()) is not None:
-        event, deadline = message
+        event, deadline, hang = message
         try:
             payload, errored = json.dumps(handler(event, _Context(spec, deadline))), False
+            if hang:  # an injected fault: finish the work, then outlive the timeout
+                time.sleep(max(0.0, deadline - time.time()) + 5)
         except Exception as error:
             traceback.print_exc()
             payload, errored = _error(error), True
@@ -112,9 +114,9 @@ class _Worker:
         child.close()
         self.init = self.conn.recv()  # (payload, errored, logs) of the cold start
 
-    def call(self, event: dict, timeout: float) -> tuple[str, bool, str] | None:
+    def call(self, event: dict, timeout: float, hang: bool = False) -> tuple[str, bool, str] | None:
         """The handler's answer, or None if it ran past ``timeout``."""
-        self.conn.send((event, time.time() + timeout))
+        self.conn.send((event, time.time() + timeout, hang))
         if not self.conn.poll(timeout):
             return None
         return self.conn.recv()
@@ -125,6 +127,13 @@ class _Worker:
         self.process.join(1)
         if self.process.is_alive():
             self.process.kill()
+
+
+class Throttled(Exception):
+    """An injected fault: Lambda refuses the invocation (TooManyRequestsException)."""
+
+
+Fault = Callable[[dict], str | None]  # event -> None, "throttle" or "timeout"
 
 
 class FunctionPool:
@@ -146,6 +155,7 @@ class FunctionPool:
         self._lock = threading.Condition()
         self._log_file = log_file
         self.invocations = 0
+        self.faults: Fault | None = None  # fault injection for tests
 
     def _acquire(self) -> tuple[_Worker, str]:
         with self._lock:
@@ -180,12 +190,15 @@ class FunctionPool:
     def invoke(self, event: dict) -> Result:
         started = time.perf_counter()
         self.invocations += 1
+        fault = self.faults(event) if self.faults else None
+        if fault == "throttle":
+            raise Throttled(f"Rate exceeded for {self.spec.name}")
         worker, init_logs = self._acquire()
         if worker.init[1]:  # the handler module failed to import
             self._release(None)
             worker.stop()
             return self._done(Result(worker.init[0], True, init_logs, 0.0))
-        answer = worker.call(event, self.spec.timeout)
+        answer = worker.call(event, self.spec.timeout, hang=fault == "timeout")
         if answer is None:
             worker.process.kill()
             self._release(None)
@@ -206,6 +219,11 @@ class FunctionPool:
         if self._log_file and text:
             with self._log_file.open("a") as log:
                 log.write(text)
+
+    def pids(self) -> list[int]:
+        """Process ids of the idle workers: every live worker once no invocation is running."""
+        with self._lock:
+            return [worker.process.pid for worker in self._idle if worker.process.pid]
 
     def close(self) -> None:
         with self._lock:

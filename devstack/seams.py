@@ -20,9 +20,12 @@ from typing import Any
 from urllib.parse import quote_plus
 
 import moto
+from moto.awslambda.exceptions import LambdaClientError
 from moto.awslambda.models import LambdaFunction
 from moto.events import models as events_models
 from moto.s3 import notifications as s3_notifications
+
+from devstack.lambdas import Throttled
 
 MOTO_VERSION = "5.2.5"
 log = logging.getLogger("devstack")
@@ -48,11 +51,21 @@ def check() -> None:
             raise RuntimeError(f"moto's {function.__qualname__}{found} changed; expected {parameters}")
 
 
+class TooManyRequestsException(LambdaClientError):
+    code = 429
+
+    def __init__(self, message: str) -> None:
+        super().__init__("TooManyRequestsException", message)
+
+
 def _invoke_lambda(self: LambdaFunction, event: Any = None) -> tuple[str, bool, str]:
     assert _invoker is not None, "devstack.seams.install() was not called"
     if isinstance(event, str):
         event = json.loads(event or "{}")
-    return _invoker(self.function_name, event if event is not None else {})
+    try:
+        return _invoker(self.function_name, event if event is not None else {})
+    except Throttled as error:
+        raise TooManyRequestsException(str(error)) from error
 
 
 def _send_to_targets(self: events_models.Rule, original_event: dict, transform_input: bool = True) -> None:

@@ -1,5 +1,6 @@
 """Start moto on loopback and create the template's resources in it, with our handlers as the Lambdas."""
 
+import dataclasses
 import io
 import json
 import logging
@@ -30,11 +31,13 @@ class LocalStack:
         port: int = 0,
         max_workers: int = 2,
         template: Template | None = None,
+        timeouts: dict[str, int] | None = None,
     ) -> None:
         self.template = template or Template()
         self.workdir = workdir
         self.port = port
         self.max_workers = max_workers
+        self.timeouts = timeouts or {}  # logical id -> seconds, overriding the template (tests)
         self.pools: dict[str, FunctionPool] = {}
         self._server: ThreadedMotoServer | None = None
         self.endpoint = ""
@@ -51,6 +54,8 @@ class LocalStack:
 
     def start(self) -> "LocalStack":
         logging.getLogger("werkzeug").setLevel(logging.ERROR)
+        # moto logs every caught task failure with its whole payload; the history has them
+        logging.getLogger("moto.stepfunctions.parser").setLevel(logging.CRITICAL)
         seams.install(self._invoke)
         default_user_config["stepfunctions"]["execute_state_machine"] = True
         self._server = ThreadedMotoServer(ip_address="127.0.0.1", port=self.port, verbose=False)
@@ -73,6 +78,10 @@ class LocalStack:
         if self._server:
             self._server.stop()
             self._server = None
+
+    def pool(self, logical_id: str) -> FunctionPool:
+        """The worker pool running one function of the template."""
+        return self.pools[self.template.physical_name(logical_id)]
 
     def client(self, service: str):
         return boto3.client(
@@ -140,6 +149,8 @@ class LocalStack:
             archive.writestr("README", "run by devstack's worker pools")
         environment = self.function_environment()
         for spec in t.functions().values():
+            if spec.logical_id in self.timeouts:
+                spec = dataclasses.replace(spec, timeout=self.timeouts[spec.logical_id])
             lambda_.create_function(
                 FunctionName=spec.name,
                 Runtime="python3.12",

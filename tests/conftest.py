@@ -23,6 +23,9 @@ EXPECTED = {
 }
 
 
+MAX_VIDEO_BYTES = 8 * 1024 * 1024  # the session stack's limit (every sample clip is under 4 MB)
+
+
 def load_handler(function: str):
     """Import ``functions/<function>/app.py`` as Lambda would: its folder first on ``sys.path``."""
     folder = ROOT / "functions" / function
@@ -41,7 +44,13 @@ def stack(tmp_path_factory):
     """One seeded local stack for the whole session (moto server + warm handler workers)."""
     from devstack.seeding import seed
     from devstack.stack import LocalStack
+    from devstack.template import Template
 
-    with LocalStack(workdir=tmp_path_factory.mktemp("classroom")) as local:
+    # A small byte limit so the bad-input tests can exceed it, and a short WriteCsv timeout
+    # so the fault tests can time it out; everything else is the template as deployed.
+    template = Template(parameters={"MaxVideoBytes": str(MAX_VIDEO_BYTES)})
+    with LocalStack(
+        workdir=tmp_path_factory.mktemp("classroom"), template=template, timeouts={"WriteCsvFunction": 5}
+    ) as local:
         seed(local.deployment)
         yield local

@@ -7,9 +7,10 @@ from pathlib import Path
 from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
+from botocore.exceptions import ClientError
 
-from classroom_common import keys, storage
-from classroom_common.errors import VideoTooLarge
+from classroom_common import idempotency, keys, storage
+from classroom_common.errors import VideoMissing, VideoTooLarge
 from classroom_common.models import Frames, Video
 from frames import Limits, extract
 
@@ -25,14 +26,23 @@ LIMITS = Limits(
 )
 
 
+@idempotency.once_per_upload(Frames)
 @tracer.capture_method
-def extract_frames(video: Video, artifacts_bucket: str) -> Frames:
+def extract_frames(*, video: Video, artifacts_bucket: str) -> Frames:
     if video.size > MAX_BYTES:
         raise VideoTooLarge(f"{video.size} bytes is above the limit of {MAX_BYTES} bytes")
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "video"
         extra = {"VersionId": video.version_id} if video.version_id else {"IfMatch": video.etag}
-        storage.s3().download_file(video.bucket, video.key, str(path), ExtraArgs=extra)
+        try:
+            storage.s3().download_file(video.bucket, video.key, str(path), ExtraArgs=extra)
+        except ClientError as error:
+            if error.response["Error"]["Code"] in ("404", "NoSuchKey", "NoSuchVersion", "412"):
+                raise VideoMissing(
+                    f"s3://{video.bucket}/{video.key} (ETag {video.etag}) was deleted or replaced "
+                    "before it could be processed"
+                ) from error
+            raise
         info, jpegs = extract(path, SAMPLES, LIMITS)
     prefix = keys.run_prefix(video.key, video.etag)
     frame_keys = []
@@ -56,9 +66,10 @@ def extract_frames(video: Video, artifacts_bucket: str) -> Frames:
 @tracer.capture_lambda_handler
 @metrics.log_metrics
 def lambda_handler(event: dict, context: LambdaContext) -> dict:
+    idempotency.register(context)
     video = Video.from_event(event)
     logger.append_keys(video=video.key)
-    frames = extract_frames(video, storage.env("ARTIFACTS_BUCKET"))
+    frames = extract_frames(video=video, artifacts_bucket=storage.env("ARTIFACTS_BUCKET"))
     logger.info("frames extracted", extra={"frames": len(frames.keys), "duration": frames.duration})
     metrics.add_metric(name="FramesExtracted", unit=MetricUnit.Count, value=len(frames.keys))
     return {"video": video.model_dump(), "frames": frames.model_dump()}

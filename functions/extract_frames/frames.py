@@ -77,8 +77,9 @@ def extract(
         if info.frame_count <= 0 or info.width <= 0 or info.height <= 0:
             raise InvalidVideo("it has no decodable video frames")
         check_limits(info, limits)
+        wanted = sample_indices(info.frame_count, samples)
         jpegs = []
-        for index, frame in read_frames(capture, sample_indices(info.frame_count, samples)):
+        for index, frame in read_frames(capture, wanted):
             ok, jpeg = cv2.imencode(".jpg", frame, [cv2.IMWRITE_JPEG_QUALITY, quality])
             if ok:
                 jpegs.append((index, jpeg.tobytes()))
@@ -86,4 +87,9 @@ def extract(
         capture.release()
     if not jpegs:
         raise InvalidVideo("none of its frames could be decoded")
+    if len(jpegs) < len(wanted):
+        raise InvalidVideo(
+            f"it is truncated or corrupt: decoding stopped before frame {wanted[len(jpegs)]} "
+            f"of the {info.frame_count} its header announces"
+        )
     return info, jpegs

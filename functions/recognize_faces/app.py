@@ -8,7 +8,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from botocore.exceptions import ClientError
 
 from annotate import annotate
-from classroom_common import keys, storage
+from classroom_common import idempotency, keys, storage
 from classroom_common.errors import KnownFacesUnavailable
 from classroom_common.faces import decode_rgb, find_faces, load_models
 from classroom_common.known_faces import KnownFaces
@@ -52,8 +52,9 @@ def spread_order(count: int) -> list[int]:
     return order + [i for i in range(count) if i not in order]
 
 
+@idempotency.once_per_upload(Recognition)
 @tracer.capture_method
-def recognize(video: Video, frames: Frames, known: KnownFaces) -> Recognition:
+def recognize(*, video: Video, frames: Frames, known: KnownFaces) -> Recognition:
     tally = Tally()
     best = None  # (named faces, rgb, faces, matches) of the frame to annotate
     for i in spread_order(len(frames.keys)):
@@ -79,10 +80,11 @@ def recognize(video: Video, frames: Frames, known: KnownFaces) -> Recognition:
 @tracer.capture_lambda_handler
 @metrics.log_metrics
 def lambda_handler(event: dict, context: LambdaContext) -> dict:
+    idempotency.register(context)
     video, frames = Video(**event["video"]), Frames(**event["frames"])
     logger.append_keys(video=video.key)
     known = known_faces(storage.env("KNOWN_FACES_BUCKET"), storage.env("KNOWN_FACES_KEY"))
-    result = recognize(video, frames, known)
+    result = recognize(video=video, frames=frames, known=known)
     logger.info("faces recognized", extra=result.model_dump())
     metrics.add_metric(name="FacesEncoded", unit=MetricUnit.Count, value=result.faces)
     metrics.add_metric(name="UnknownFaces", unit=MetricUnit.Count, value=result.unknown_faces)

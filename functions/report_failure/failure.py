@@ -1,5 +1,6 @@
 """Describe a failed run: which step failed, with what error, for which upload."""
 
+import json
 from typing import Any
 
 from pydantic import ValidationError
@@ -24,10 +25,23 @@ def video_of(state: dict[str, Any]) -> dict[str, Any]:
 def describe(state: dict[str, Any], execution: str) -> dict[str, Any]:
     """The error report: the first (and only) entry of ``state["failed"]`` names the step."""
     step, error = next(iter(state["failed"].items()))
+    cause, trace = readable(error.get("Cause", ""))
     return {
         "video": video_of(state),
         "step": step,
         "error": error.get("Error", "Unknown"),
-        "cause": error.get("Cause", ""),
+        "cause": cause,
         "execution": execution,
+        "trace": trace,
     }
+
+
+def readable(cause: str) -> tuple[str, list[str]]:
+    """A Lambda error's Cause is its JSON error object: keep the message, set the trace aside."""
+    try:
+        payload = json.loads(cause)
+    except ValueError:
+        return cause, []
+    if not isinstance(payload, dict) or "errorMessage" not in payload:
+        return cause, []
+    return str(payload["errorMessage"]), list(payload.get("stackTrace") or [])

@@ -9,6 +9,10 @@ class InvalidVideo(ClassroomError):
     """The upload is not a video OpenCV can decode (empty, truncated, or not a video at all)."""
 
 
+class VideoMissing(ClassroomError):
+    """The uploaded object (this version of it) no longer exists."""
+
+
 class VideoTooLarge(ClassroomError):
     """The upload exceeds a configured limit on bytes, duration or resolution."""
 

@@ -1,12 +1,15 @@
 """Where each artifact of a run lives in S3."""
 
-from pathlib import PurePosixPath
-
 
 def stem(video_key: str) -> str:
-    """``class/2024/test_0.mp4`` -> ``class/2024/test_0`` (prefixes kept)."""
-    path = PurePosixPath(video_key)
-    return str(path.with_suffix("")) if path.suffix else video_key
+    """``class/2024/test_0.mp4`` -> ``class/2024/test_0`` (prefixes kept).
+
+    String operations, not ``PurePosixPath``: an S3 key is not a path, and ``a//b.mp4`` or
+    ``./b.mp4`` must not be normalised into another key.
+    """
+    prefix, slash, name = video_key.rpartition("/")
+    base, _dot, suffix = name.rpartition(".")
+    return f"{prefix}{slash}{base}" if base and suffix else video_key
 
 
 def csv_key(video_key: str) -> str:

@@ -8,6 +8,8 @@ through a restricted unpickler.
 
 import io
 import pickle
+import zipfile
+import zlib
 from dataclasses import dataclass
 
 import numpy as np
@@ -48,7 +50,7 @@ class KnownFaces:
         try:
             with np.load(io.BytesIO(data), allow_pickle=False) as npz:
                 return cls(npz["names"].astype(str), npz["encodings"].astype(np.float64))
-        except (ValueError, KeyError, OSError, EOFError) as error:
+        except (ValueError, KeyError, OSError, EOFError, zipfile.BadZipFile, zlib.error) as error:
             raise ValueError(f"not a known-faces file: {error}") from error
 
 

@@ -62,6 +62,14 @@ class Student(BaseModel):
     year: str
 
 
+class Report(BaseModel):
+    """Where the CSV was written."""
+
+    bucket: str
+    key: str
+    rows: int
+
+
 class Lookup(BaseModel):
     students: list[Student]
     missing: list[str] = Field(description="recognized people with no student record")
