@@ -148,7 +148,7 @@ def test_concurrent_duplicates_both_succeed(stack):
         "executionArn"
     ]
     (result,) = runs.wait(d, [upload], timeout=120)
-    while (status := sfn.describe_execution(executionArn=extra)["status"]) == "RUNNING":
+    while sfn.describe_execution(executionArn=extra)["status"] == "RUNNING":
         pass
     for arn in (result.execution_arn, extra):
         steps, end = history.history(d, arn)
