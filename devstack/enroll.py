@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from classroom_common.faces import decode_rgb, detect, encode
+from classroom_common.faces import Detector, decode_rgb, encode
 from classroom_common.known_faces import KnownFaces
 from devstack import seeding
 
@@ -73,7 +73,7 @@ def encode_photo(path: Path) -> tuple[np.ndarray | None, str]:
         rgb = decode_rgb(path.read_bytes())
     except (OSError, ValueError):
         return None, "not a decodable image"
-    boxes = detect(rgb)
+    boxes = Detector()(rgb)
     if not boxes:
         return None, "no face found"
     if len(boxes) > 1:

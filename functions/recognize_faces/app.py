@@ -10,7 +10,7 @@ from botocore.exceptions import ClientError
 from annotate import annotate
 from classroom_common import idempotency, keys, storage
 from classroom_common.errors import KnownFacesUnavailable
-from classroom_common.faces import decode_rgb, find_faces, load_models
+from classroom_common.faces import Detector, decode_rgb, encode, load_models
 from classroom_common.known_faces import KnownFaces
 from classroom_common.matching import match
 from classroom_common.models import Frames, Recognition, Video
@@ -55,11 +55,11 @@ def spread_order(count: int) -> list[int]:
 @idempotency.once_per_upload(Recognition)
 @tracer.capture_method
 def recognize(*, video: Video, frames: Frames, known: KnownFaces) -> Recognition:
-    tally = Tally()
+    tally, detect = Tally(), Detector()
     best = None  # (named faces, rgb, faces, matches) of the frame to annotate
     for i in spread_order(len(frames.keys)):
         rgb = decode_rgb(storage.get_bytes(frames.bucket, frames.keys[i]))
-        faces = find_faces(rgb)
+        faces = encode(rgb, detect(rgb))
         matches = match((f.encoding for f in faces), known, THRESHOLD)
         tally.add(matches)
         named = sum(1 for m in matches if m.name)

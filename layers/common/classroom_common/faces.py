@@ -16,7 +16,7 @@ import dlib
 import numpy as np
 
 DETECT_SIDE = 640  # longest side of the first, coarse detection pass
-MIN_FACE = 80  # HOG finds faces down to about this size (pixels) at a given scale
+SMALL_FACE = 56  # px at the detection scale: HOG's limit is ~40, so smaller faces may have been missed
 MAX_DETECT_PIXELS = 1920 * 1080 * 2  # bound on the finest (upsampled) search
 
 
@@ -83,15 +83,34 @@ def _detect_at(rgb: np.ndarray, scale: float) -> list[dlib.rectangle]:
     ]
 
 
-def detect(rgb: np.ndarray) -> list[dlib.rectangle]:
-    """Find faces, searching finer while a pass finds none or only faces near its size limit."""
-    height, width = rgb.shape[:2]
-    found: list[dlib.rectangle] = []
-    for scale in _scales(height, width):
-        found = _detect_at(rgb, scale)
-        if found and min(r.width() for r in found) * scale >= 2 * MIN_FACE:
-            break
-    return found
+class Detector:
+    """Face detection for the frames of one video, coarse to fine.
+
+    Each frame is searched at ~640 px first, and finer while a pass finds no face or only faces
+    near HOG's size limit. The first frame is also searched one scale finer, so a small face
+    beside a large one (a student at the back) is not missed; later frames start at the
+    scale that served the previous one.
+    """
+
+    def __init__(self) -> None:
+        self.start: float | None = None
+
+    def __call__(self, rgb: np.ndarray) -> list[dlib.rectangle]:
+        scales = _scales(*rgb.shape[:2])
+        probe = self.start is None
+        if self.start is not None:
+            scales = [s for s in scales if s >= self.start]
+        for i, scale in enumerate(scales):
+            found = _detect_at(rgb, scale)
+            if found and min(r.width() for r in found) * scale >= SMALL_FACE:
+                if probe and i + 1 < len(scales):
+                    finer = _detect_at(rgb, scales[i + 1])
+                    if len(finer) > len(found):
+                        found, scale = finer, scales[i + 1]
+                self.start = scale
+                return found
+        self.start = None  # nothing sure here: the next frame starts coarse again
+        return found
 
 
 def encode(rgb: np.ndarray, boxes: list[dlib.rectangle]) -> list[Face]:
@@ -108,4 +127,5 @@ def encode(rgb: np.ndarray, boxes: list[dlib.rectangle]) -> list[Face]:
 
 
 def find_faces(rgb: np.ndarray) -> list[Face]:
-    return encode(rgb, detect(rgb))
+    """Every face in one picture (a photo, or a frame seen on its own)."""
+    return encode(rgb, Detector()(rgb))
