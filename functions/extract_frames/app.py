@@ -1,6 +1,7 @@
 """Step 1: sample frames across the uploaded video and store them as JPEGs in the artifacts bucket."""
 
 import os
+import shutil
 import tempfile
 from pathlib import Path
 
@@ -26,6 +27,18 @@ LIMITS = Limits(
 )
 
 
+def download(video: Video, path: Path) -> None:
+    """Exactly the uploaded object of the event: its version, or (unversioned bucket) its ETag."""
+    if video.version_id:
+        storage.s3().download_file(
+            video.bucket, video.key, str(path), ExtraArgs={"VersionId": video.version_id}
+        )
+        return
+    body = storage.s3().get_object(Bucket=video.bucket, Key=video.key, IfMatch=video.etag)["Body"]
+    with path.open("wb") as file:
+        shutil.copyfileobj(body, file, 1024 * 1024)
+
+
 @idempotency.once_per_upload(Frames)
 @tracer.capture_method
 def extract_frames(*, video: Video, artifacts_bucket: str) -> Frames:
@@ -33,9 +46,8 @@ def extract_frames(*, video: Video, artifacts_bucket: str) -> Frames:
         raise VideoTooLarge(f"{video.size} bytes is above the limit of {MAX_BYTES} bytes")
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "video"
-        extra = {"VersionId": video.version_id} if video.version_id else {"IfMatch": video.etag}
         try:
-            storage.s3().download_file(video.bucket, video.key, str(path), ExtraArgs=extra)
+            download(video, path)
         except ClientError as error:
             if error.response["Error"]["Code"] in ("404", "NoSuchKey", "NoSuchVersion", "412"):
                 raise VideoMissing(

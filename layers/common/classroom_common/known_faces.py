@@ -54,23 +54,26 @@ class KnownFaces:
             raise ValueError(f"not a known-faces file: {error}") from error
 
 
+# What pickles of NumPy arrays name, by protocol: 3 and 4 the first four; 5 rebuilds arrays with
+# _frombuffer; 2 (from Python 3) spells bytes as _codecs.encode(str, "latin1"). None of them runs code.
 _NUMPY_GLOBALS = {
     ("numpy.core.multiarray", "_reconstruct"),
     ("numpy._core.multiarray", "_reconstruct"),
     ("numpy", "ndarray"),
     ("numpy", "dtype"),
+    ("numpy.core.numeric", "_frombuffer"),
+    ("numpy._core.numeric", "_frombuffer"),
+    ("_codecs", "encode"),
 }
 
 
 class _NumpyOnlyUnpickler(pickle.Unpickler):
-    """Admits the three NumPy globals an array pickle names, and nothing else."""
+    """Admits the globals an array pickle names, and nothing else."""
 
     def find_class(self, module: str, name: str):
         if (module, name) not in _NUMPY_GLOBALS:
             raise pickle.UnpicklingError(f"refusing to load {module}.{name}")
-        if module == "numpy.core.multiarray":
-            module = "numpy._core.multiarray"
-        return super().find_class(module, name)
+        return super().find_class(module.replace("numpy.core.", "numpy._core."), name)
 
 
 def from_course_pickle(data: bytes) -> KnownFaces:

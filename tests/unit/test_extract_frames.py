@@ -1,0 +1,182 @@
+"""Step 1: the uploaded video's frames, sampled across the clip into the artifacts bucket."""
+
+from functools import cache
+
+import cv2
+import numpy as np
+import pytest
+
+from classroom_common.errors import InvalidVideo, VideoTooLarge
+from tests.unit.conftest import (
+    import_function_module,
+    object_created_event,
+    path_of,
+    record_calls,
+    video_bytes,
+)
+
+VIDEO = "test_0.mp4"
+
+
+@cache
+def probe(name: str) -> dict:
+    """The clip's metadata and every decoded frame, read independently of the step."""
+    capture = cv2.VideoCapture(str(path_of(name)))
+    info = {
+        "fps": capture.get(cv2.CAP_PROP_FPS),
+        "width": int(capture.get(cv2.CAP_PROP_FRAME_WIDTH)),
+        "height": int(capture.get(cv2.CAP_PROP_FRAME_HEIGHT)),
+    }
+    frames = []
+    while True:
+        ok, frame = capture.read()
+        if not ok:
+            break
+        frames.append(frame)
+    capture.release()
+    return {**info, "frames": frames}
+
+
+@pytest.fixture
+def extract(load):
+    return load("extract_frames")
+
+
+def objects(s3, bucket: str, prefix: str = "") -> dict[str, bytes]:
+    listing = s3.list_objects_v2(Bucket=bucket, Prefix=prefix).get("Contents", [])
+    return {o["Key"]: s3.get_object(Bucket=bucket, Key=o["Key"])["Body"].read() for o in listing}
+
+
+def assert_upload_untouched(cloud, key: str, body: bytes) -> None:
+    s3, bucket = cloud.s3, cloud["InputBucketName"]
+    versions = s3.list_object_versions(Bucket=bucket, Prefix=key).get("Versions", [])
+    assert [v["Key"] for v in versions] == [key]  # nothing written over it, nothing beside it
+    assert s3.get_object(Bucket=bucket, Key=key)["Body"].read() == body
+    assert [o["Key"] for o in s3.list_objects_v2(Bucket=bucket)["Contents"]] == [key]
+
+
+@pytest.mark.parametrize("key", ["test_0.mp4", "a b/ç/test_0.mp4", "x+y/100%/lecture #1.mp4"])
+def test_frames_are_sampled_across_the_clip_into_the_artifacts_bucket(cloud, extract, key):
+    frames_module = import_function_module("extract_frames", "frames")
+    body = video_bytes(VIDEO)
+    event = cloud.upload(key, body)
+    etag = event["detail"]["object"]["etag"]
+
+    result = extract(event)
+
+    video, frames = result["video"], result["frames"]
+    assert video["key"] == key
+    assert video["etag"] == etag
+    assert video["bucket"] == cloud["InputBucketName"]
+    assert video["size"] == len(body)
+    assert video["version_id"] == event["detail"]["object"]["version-id"]
+
+    truth = probe(VIDEO)
+    count = len(truth["frames"])
+    samples = int(extract.spec.environment["FRAME_SAMPLES"])
+    assert frames["frame_count"] == count
+    assert frames["fps"] == pytest.approx(truth["fps"])
+    assert (frames["width"], frames["height"]) == (truth["width"], truth["height"])
+    assert frames["duration"] == pytest.approx(count / truth["fps"], abs=1e-3)
+
+    # spread: one frame from the middle of each of ``samples`` equal slices of the clip
+    indices = frames["indices"]
+    assert indices == frames_module.sample_indices(count, samples)
+    assert len(indices) == samples
+    for slice_number, index in enumerate(indices):
+        assert slice_number * count / samples <= index < (slice_number + 1) * count / samples
+
+    stem = key.rsplit(".", 1)[0]
+    assert frames["bucket"] == cloud["ArtifactsBucketName"]
+    assert frames["keys"] == [f"runs/{stem}/{etag}/frames/{i:06d}.jpg" for i in indices]
+    stored = objects(cloud.s3, cloud["ArtifactsBucketName"])
+    assert sorted(stored) == sorted(frames["keys"])
+    for index, frame_key in zip(indices, frames["keys"], strict=True):
+        image = cv2.imdecode(np.frombuffer(stored[frame_key], np.uint8), cv2.IMREAD_COLOR)
+        assert image.shape == (truth["height"], truth["width"], 3)
+        # it is that frame of the clip (JPEG at quality 90 is close to it)
+        difference = cv2.absdiff(image, truth["frames"][index]).mean()
+        assert difference < 4, (index, difference)
+        head = cloud.s3.head_object(Bucket=cloud["ArtifactsBucketName"], Key=frame_key)
+        assert head["ContentType"] == "image/jpeg"
+
+    assert_upload_untouched(cloud, key, body)
+
+
+def test_the_uploaded_version_is_read_even_after_the_key_is_overwritten(cloud, extract):
+    """The event names a version; a later upload to the same key must not change this run."""
+    event = cloud.upload("class/test_0.mp4", video_bytes(VIDEO))
+    cloud.s3.put_object(Bucket=cloud["InputBucketName"], Key="class/test_0.mp4", Body=b"not a video")
+    result = extract(event)
+    assert len(result["frames"]["keys"]) == int(extract.spec.environment["FRAME_SAMPLES"])
+    assert result["video"]["etag"] == event["detail"]["object"]["etag"]
+
+
+def test_the_same_event_twice_gives_the_same_frames(cloud, extract):
+    event = cloud.upload("twice/test_0.mp4", video_bytes(VIDEO))
+    first = extract(event)
+    second = extract(event)
+    assert second == first
+    assert sorted(objects(cloud.s3, cloud["ArtifactsBucketName"])) == sorted(first["frames"]["keys"])
+
+
+def _truncated() -> bytes:
+    data = video_bytes(VIDEO)
+    return data[: int(len(data) * 0.3)]
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        (b"", r"cannot open|no decodable"),
+        (b"this is a lecture transcript, not a video\n" * 50, r"cannot open|no decodable"),
+        (_truncated(), r"truncated"),
+    ],
+    ids=["empty-file", "text-renamed-mp4", "first-30-percent-of-an-mp4"],
+)
+def test_what_is_not_a_whole_video_is_invalid(cloud, extract, body, message):
+    event = cloud.upload("bad/clip.mp4", body)
+    with pytest.raises(InvalidVideo, match=message) as raised:
+        extract(event)
+    assert len(str(raised.value)) > 20  # a sentence a person can act on
+    assert objects(cloud.s3, cloud["ArtifactsBucketName"]) == {}  # no frames of a broken video
+    assert_upload_untouched(cloud, "bad/clip.mp4", body)
+
+
+def test_a_video_over_the_size_limit_fails_before_any_download(cloud, load):
+    body = video_bytes(VIDEO)
+    extract = load("extract_frames", MAX_VIDEO_BYTES=str(len(body) - 1))
+    event = cloud.upload("big/test_0.mp4", body)
+    calls = record_calls(cloud.s3)
+    with pytest.raises(VideoTooLarge, match=rf"{len(body)} bytes .* {len(body) - 1} bytes"):
+        extract(event)
+    assert [c for c in calls if c[1].get("Bucket") == cloud["InputBucketName"]] == []
+    assert objects(cloud.s3, cloud["ArtifactsBucketName"]) == {}
+    assert_upload_untouched(cloud, "big/test_0.mp4", body)
+
+
+def test_a_video_exactly_at_the_size_limit_is_processed(cloud, load):
+    body = video_bytes(VIDEO)
+    extract = load("extract_frames", MAX_VIDEO_BYTES=str(len(body)))
+    result = extract(cloud.upload("edge/test_0.mp4", body))
+    assert len(result["frames"]["keys"]) == int(extract.spec.environment["FRAME_SAMPLES"])
+
+
+def test_the_template_limit_applies_to_the_size_the_event_reports(cloud, extract):
+    """A 300 MB upload is refused from the event alone: the object is never even looked at."""
+    event = cloud.upload("huge.mp4", b"small stand-in")
+    limit = int(extract.spec.environment["MAX_VIDEO_BYTES"])
+    event["detail"]["object"]["size"] = limit + 1
+    calls = record_calls(cloud.s3)
+    with pytest.raises(VideoTooLarge):
+        extract(event)
+    assert calls == []
+
+
+def test_an_upload_to_an_unversioned_bucket_is_read_by_etag(cloud, extract):
+    bucket = cloud["ArtifactsBucketName"]  # versioning off: S3 sends no version-id
+    cloud.s3.put_object(Bucket=bucket, Key="test_0.mp4", Body=video_bytes(VIDEO))
+    event = object_created_event(cloud.s3, bucket, "test_0.mp4")
+    assert "version-id" not in event["detail"]["object"]
+    result = extract(event)
+    assert len(result["frames"]["keys"]) == int(extract.spec.environment["FRAME_SAMPLES"])

@@ -1,0 +1,256 @@
+"""Step 2: detect, encode and match the faces in the sampled frames (real frames, real dlib)."""
+
+import cv2
+import numpy as np
+import pytest
+
+from classroom_common.errors import KnownFacesUnavailable
+from classroom_common.known_faces import KnownFaces
+from tests.conftest import EXPECTED
+from tests.unit.conftest import clip_jpegs, course_known_faces, record_calls
+
+# Clips whose faces fill the frame: dlib finds them in the first, coarse pass (a third of a second a
+# frame, where test_0's small face needs the upsampled pass and takes five times longer).
+CLIP, INTRUDER_CLIP = "test_7.mp4", "test_2.mp4"
+PERSON, INTRUDER = EXPECTED[CLIP][0], EXPECTED[INTRUDER_CLIP][0]
+
+
+def clip(name: str = CLIP) -> list[bytes]:
+    return [jpeg for _index, jpeg in clip_jpegs(name)]
+
+
+@pytest.fixture
+def recognize(load):
+    return load("recognize_faces")
+
+
+def put_known_faces(cloud, known: KnownFaces) -> str:
+    """Store the known faces where the step reads them; returns the new object's ETag."""
+    env = cloud.env
+    response = cloud.s3.put_object(
+        Bucket=env["KNOWN_FACES_BUCKET"], Key=env["KNOWN_FACES_KEY"], Body=known.to_bytes()
+    )
+    return response["ETag"]
+
+
+def put_frames(cloud, jpegs: list[bytes], run: str = "runs/test_7/etag0/") -> dict:
+    """A ``frames`` payload (as step 1 returns it) for these JPEGs, stored in the artifacts bucket."""
+    bucket = cloud["ArtifactsBucketName"]
+    keys = []
+    for i, jpeg in enumerate(jpegs):
+        key = f"{run}frames/{i:06d}.jpg"
+        cloud.s3.put_object(Bucket=bucket, Key=key, Body=jpeg, ContentType="image/jpeg")
+        keys.append(key)
+    return {
+        "bucket": bucket,
+        "keys": keys,
+        "indices": list(range(len(keys))),
+        "fps": 23.976,
+        "frame_count": len(keys),
+        "duration": len(keys) / 23.976,
+        "width": 1280,
+        "height": 720,
+    }
+
+
+def video(key: str = CLIP, etag: str = "etag0") -> dict:
+    return {"bucket": "smart-classroom-inputbucket", "key": key, "etag": etag, "size": 322588}
+
+
+@pytest.fixture
+def env(cloud, recognize):
+    cloud.env = recognize.spec.environment
+    return cloud
+
+
+def test_the_person_in_the_clip_is_named(env, recognize):
+    put_known_faces(env, course_known_faces())
+    result = recognize({"video": video(), "frames": put_frames(env, clip())})
+
+    assert [s["name"] for s in result["students"]] == [PERSON]
+    (person,) = result["students"]
+    assert 0 < person["distance"] < float(recognize.spec.environment["MATCH_THRESHOLD"])
+    assert person["frames"] == result["frames_used"]  # seen in every frame looked at
+    assert result["unknown_faces"] == 0
+    # two consecutive frames agreeing (one face, the same person) end the search early
+    assert result["frames_used"] == 2
+    assert result["faces"] == 2
+
+    annotated = env.s3.get_object(Bucket=env["ArtifactsBucketName"], Key=result["annotated_key"])
+    assert result["annotated_key"] == "runs/test_7/etag0/annotated.jpg"
+    image = cv2.imdecode(np.frombuffer(annotated["Body"].read(), np.uint8), cv2.IMREAD_COLOR)
+    assert image.shape == (720, 1280, 3)
+
+
+def test_someone_not_in_the_known_set_is_an_unknown_face(env, recognize):
+    everyone = course_known_faces()
+    others = everyone.names != PERSON
+    put_known_faces(env, KnownFaces(everyone.names[others], everyone.encodings[others]))
+    result = recognize({"video": video(), "frames": put_frames(env, clip()[:2])})
+    assert result["students"] == []
+    assert result["unknown_faces"] == 1
+    assert result["faces"] == 2
+
+
+def test_a_chance_match_in_one_frame_is_dropped(env, recognize):
+    """Frames are visited middle first (3, 1, 4, 0 of 6): person, intruder, person, person.
+    The last two agree, so four frames are used, and one vote of four is below the two needed."""
+    put_known_faces(env, course_known_faces())
+    person, intruder = clip(), clip(INTRUDER_CLIP)
+    frames = [person[0], intruder[1], person[2], person[3], person[4], person[5]]
+    result = recognize({"video": video(), "frames": put_frames(env, frames)})
+    assert result["frames_used"] == 4
+    assert [s["name"] for s in result["students"]] == [PERSON]
+    assert result["students"][0]["frames"] == 3
+    assert result["unknown_faces"] == 0
+
+
+def test_frames_without_faces_are_counted_but_never_stop_the_search(env, recognize):
+    put_known_faces(env, course_known_faces())
+    _ok, blank = cv2.imencode(".jpg", np.full((180, 320, 3), 128, np.uint8))
+    result = recognize({"video": video(), "frames": put_frames(env, [blank.tobytes()] * 3)})
+    assert result == {
+        "students": [],
+        "unknown_faces": 0,
+        "frames_used": 3,
+        "faces": 0,
+        "annotated_key": None,
+    }
+
+
+def test_missing_known_faces_object_is_known_faces_unavailable(env, recognize):
+    with pytest.raises(KnownFacesUnavailable, match=env.env["KNOWN_FACES_KEY"]):
+        recognize({"video": video(), "frames": put_frames(env, clip()[:1])})
+
+
+def test_unreadable_known_faces_object_is_known_faces_unavailable(env, recognize):
+    env.s3.put_object(
+        Bucket=env.env["KNOWN_FACES_BUCKET"], Key=env.env["KNOWN_FACES_KEY"], Body=b"PK\x03\x04 not really"
+    )
+    with pytest.raises(KnownFacesUnavailable, match="not a known-faces file"):
+        recognize({"video": video(), "frames": put_frames(env, clip()[:1])})
+
+
+def test_known_faces_are_read_again_only_when_their_etag_changes(env, load):
+    recognize = load("recognize_faces", cold=True)  # an empty module cache
+    bucket, key = env.env["KNOWN_FACES_BUCKET"], env.env["KNOWN_FACES_KEY"]
+    everyone = course_known_faces()
+    put_known_faces(env, everyone)
+    calls = record_calls(env.s3)
+
+    def gets():
+        return [c for c in calls if c[0] == "GetObject" and c[1]["Key"] == key]
+
+    first = recognize.module.known_faces(bucket, key)
+    again = recognize.module.known_faces(bucket, key)
+    assert again is first
+    assert len(gets()) == 1  # the second call only asked for the ETag
+
+    renamed = KnownFaces(
+        np.where(everyone.names == PERSON, "someone_else", everyone.names), everyone.encodings
+    )
+    put_known_faces(env, renamed)
+    assert recognize.module.known_faces(bucket, key).people == renamed.people
+    assert len(gets()) == 2
+
+
+def test_after_the_known_faces_change_the_next_upload_uses_the_new_set(env, load):
+    recognize = load("recognize_faces", cold=True)
+    everyone = course_known_faces()
+    jpegs = clip()[:1]
+    put_known_faces(env, everyone)
+    before = recognize({"video": video(etag="upload1"), "frames": put_frames(env, jpegs, "runs/a/1/")})
+    assert [s["name"] for s in before["students"]] == [PERSON]
+
+    renamed = KnownFaces(np.where(everyone.names == PERSON, "renamed", everyone.names), everyone.encodings)
+    put_known_faces(env, renamed)  # same object key, new content, new ETag
+    after = recognize({"video": video(etag="upload2"), "frames": put_frames(env, jpegs, "runs/a/2/")})
+    assert [s["name"] for s in after["students"]] == ["renamed"]
+    assert after["students"][0]["distance"] == before["students"][0]["distance"]
+
+
+# --- the vote and the visiting order, without images ------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def recognition():
+    from tests.unit.conftest import import_function_module
+
+    return import_function_module("recognize_faces", "recognition")
+
+
+def face(name, distance=0.4):
+    from classroom_common.matching import FaceMatch
+
+    return FaceMatch(name, distance)
+
+
+def test_votes_needed_grows_with_the_frames_looked_at(recognition):
+    expected = {1: 1, 2: 1, 3: 2, 4: 2, 8: 2, 9: 3, 12: 3, 13: 4, 20: 5}
+    for frames, needed in expected.items():
+        tally = recognition.Tally()
+        for _ in range(frames):
+            tally.add([])
+        assert tally.votes_needed() == needed, frames
+
+
+def test_stable_once_two_frames_with_faces_agree(recognition):
+    tally = recognition.Tally()
+    tally.add([face("a")])
+    assert not tally.stable  # one frame is not agreement
+    tally.add([face("a"), face("b")])
+    assert not tally.stable  # a different set of people
+    tally.add([face("a"), face("b", 0.3)])
+    assert tally.stable  # same names, same unknown count; distances may differ
+
+
+def test_unknown_counts_must_agree_too(recognition):
+    tally = recognition.Tally()
+    tally.add([face("a"), face(None, 0.9)])
+    tally.add([face("a")])
+    assert not tally.stable
+    tally.add([face("a")])
+    assert tally.stable
+
+
+def test_two_empty_frames_are_not_agreement(recognition):
+    tally = recognition.Tally()
+    tally.add([])
+    tally.add([])
+    assert not tally.stable
+
+
+def test_result_keeps_people_with_enough_votes_and_their_best_distance(recognition):
+    tally = recognition.Tally()
+    tally.add([face("a", 0.5), face("b", 0.55)])
+    tally.add([face("a", 0.31234567), face(None, 0.8)])
+    tally.add([face("a", 0.45)])
+    tally.add([face("a", 0.4), face(None, 0.7), face(None, 0.9)])
+    result = tally.result()
+    assert result.frames_used == 4
+    assert result.faces == 8
+    assert result.unknown_faces == 2  # the most unknown faces in one frame, not the total
+    assert [(m.name, m.distance, m.frames) for m in result.students] == [("a", 0.3123, 4)]  # b: 1 < 2 votes
+
+
+def test_result_lists_people_sorted_by_name(recognition):
+    tally = recognition.Tally()
+    for _ in range(2):
+        tally.add([face("zoe"), face("adam"), face("mia")])
+    assert [m.name for m in tally.result().students] == ["adam", "mia", "zoe"]
+
+
+def test_spread_order_visits_every_frame_once_middle_first(recognize):
+    for count in range(40):
+        order = recognize.module.spread_order(count)
+        assert sorted(order) == list(range(count)), count
+        if count:
+            assert order[0] == count // 2
+
+
+def test_spread_order_covers_both_halves_early(recognize):
+    assert recognize.module.spread_order(6) == [3, 1, 4, 0, 2, 5]
+    assert recognize.module.spread_order(8) == [4, 2, 6, 1, 3, 5, 7, 0]
+    for count in range(4, 40):
+        first_three = recognize.module.spread_order(count)[:3]
+        assert min(first_three) < count / 2 <= max(first_three), count

@@ -1,0 +1,382 @@
+"""The SAM template and the state machine definition: lint, structure, permissions and wiring."""
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+from cfnlint.api import ManualArgs, lint_file
+from moto.events.models import EventPattern
+
+from classroom_common import errors
+from devstack.template import ACCOUNT, REGION, Template
+from tests.conftest import ROOT
+
+TEMPLATE = Template()
+BODY = TEMPLATE.body
+MACHINE_ID = next(iter(TEMPLATE.of_type("AWS::Serverless::StateMachine")))
+MACHINE = TEMPLATE.resources[MACHINE_ID]["Properties"]
+ASL_TEXT = (ROOT / MACHINE["DefinitionUri"]).read_text()
+ASL = json.loads(ASL_TEXT)
+STATES = ASL["States"]
+SUBSTITUTIONS = MACHINE["DefinitionSubstitutions"]
+LAMBDA_INVOKE = "arn:aws:states:::lambda:invoke"
+
+
+def lint(path: Path) -> list[str]:
+    return [
+        f"{m.rule.id} {m.message} (line {m.linenumber})"
+        for m in lint_file(path, config=ManualArgs(regions=[REGION]))
+    ]
+
+
+def test_cfn_lint_passes():
+    assert lint(ROOT / "template.yaml") == []
+
+
+def test_cfn_lint_is_really_checking_this_template(tmp_path):
+    """Control: the same template with one bad value fails, so the pass above is not vacuous."""
+    broken = tmp_path / "template.yaml"
+    text = (ROOT / "template.yaml").read_text()
+    assert "Type: STANDARD\n" in text
+    broken.write_text(text.replace("Type: STANDARD", "Type: STANDARDX"))
+    assert any("STANDARDX" in m for m in lint(broken))
+
+
+# --- the state machine definition ---------------------------------------------------------------
+
+
+def substitution(value: str) -> str | None:
+    found = re.fullmatch(r"\$\{([^}]+)\}", value)
+    return found.group(1) if found else None
+
+
+def task_function(name: str) -> str:
+    """The DefinitionSubstitutions name of the Lambda a Task invokes, directly or through lambda:invoke."""
+    state = STATES[name]
+    resource = state["Resource"]
+    if resource.startswith(LAMBDA_INVOKE):
+        function = state["Parameters"]["FunctionName"]
+        assert substitution(function), f"{name}: FunctionName {function!r} is not a ${{…}} substitution"
+        return substitution(function)
+    assert substitution(resource), (
+        f"{name}: Resource {resource!r} is neither a substitution nor lambda:invoke"
+    )
+    return substitution(resource)
+
+
+def transitions(state: dict) -> list[str]:
+    targets = [state.get("Next"), state.get("Default")]
+    targets += [c["Next"] for c in state.get("Catch", [])]
+    targets += [c["Next"] for c in state.get("Choices", [])]
+    return [t for t in targets if t]
+
+
+TASKS = [name for name, s in STATES.items() if s["Type"] == "Task"]
+FAILURE = next(n for n in TASKS if task_function(n) == "ReportFailureFunctionArn")
+STEPS = [n for n in TASKS if n != FAILURE]
+
+
+def test_every_transition_target_exists():
+    assert ASL["StartAt"] in STATES
+    for name, state in STATES.items():
+        for target in transitions(state):
+            assert target in STATES, f"{name} -> {target}"
+
+
+def test_every_state_is_reachable():
+    seen, todo = set(), [ASL["StartAt"]]
+    while todo:
+        name = todo.pop()
+        if name not in seen:
+            seen.add(name)
+            todo.extend(transitions(STATES[name]))
+    assert seen == set(STATES)
+
+
+def test_every_non_terminal_state_goes_somewhere():
+    for name, state in STATES.items():
+        if state["Type"] in ("Succeed", "Fail"):
+            assert not transitions(state), name
+        elif state["Type"] != "Choice":
+            assert state.get("End") or state.get("Next"), f"{name} neither ends nor has Next"
+
+
+def test_every_task_is_a_template_substitution_and_every_substitution_is_used():
+    used = {task_function(name) for name in TASKS}
+    assert used == set(SUBSTITUTIONS)
+    placeholders = set(re.findall(r"\$\{([^}]+)\}", ASL_TEXT))
+    assert placeholders == set(SUBSTITUTIONS)
+    # and each one is a function of this template
+    functions = TEMPLATE.of_type("AWS::Serverless::Function")
+    for name, value in SUBSTITUTIONS.items():
+        logical_id, attribute = value["Fn::GetAtt"]
+        assert logical_id in functions and attribute == "Arn", name
+
+
+def test_every_step_catches_everything_into_the_failure_report():
+    for name in STEPS:
+        catches = STATES[name].get("Catch", [])
+        assert any(c["ErrorEquals"] == ["States.ALL"] and c["Next"] == FAILURE for c in catches), name
+        for c in catches:
+            # report_failure reads the step's name from the only key of $.failed
+            assert c["ResultPath"] == f"$.failed.{name}", name
+
+
+def test_the_failure_report_ends_the_run_failed_either_way():
+    report = STATES[FAILURE]
+    assert STATES[report["Next"]]["Type"] == "Fail"
+    (catch,) = report["Catch"]
+    assert catch["ErrorEquals"] == ["States.ALL"]
+    assert STATES[catch["Next"]]["Type"] == "Fail"
+    # the Fail state shows the failed step's own error, which the report returns as error and cause
+    fail = STATES[report["Next"]]
+    assert report["ResultPath"] == "$.report"
+    assert fail["ErrorPath"] == "$.report.error"
+    assert fail["CausePath"] == "$.report.cause"
+    selector = report.get("ResultSelector")
+    if selector:
+        assert {"error.$", "cause.$"} <= set(selector)
+    # the report's input is the whole failed state plus the execution's id
+    payload = report["Parameters"].get("Payload", report["Parameters"])
+    assert payload == {"state.$": "$", "execution.$": "$$.Execution.Id"}
+
+
+def our_errors() -> set[str]:
+    found, todo = set(), [errors.ClassroomError]
+    while todo:
+        cls = todo.pop()
+        found.add(cls.__name__)
+        todo.extend(cls.__subclasses__())
+    return found
+
+
+def test_retries_never_repeat_a_failure_a_person_must_fix():
+    ours = our_errors()
+    assert {"InvalidVideo", "VideoTooLarge", "KnownFacesUnavailable", "StudentTableUnavailable"} <= ours
+    for name in TASKS:
+        for retry in STATES[name].get("Retry", []):
+            listed = set(retry["ErrorEquals"])
+            assert not listed & {"States.ALL", "States.TaskFailed"}, (name, listed)
+            assert not listed & ours, (name, listed & ours)
+            assert retry.get("MaxAttempts", 3) <= 10, name
+
+
+def test_every_step_passes_the_payload_its_handler_reads():
+    """Each Lambda gets the keys its handler indexes ``event[...]`` with."""
+    handler_of = {
+        f"{logical_id}Arn": spec.code_dir / "app.py" for logical_id, spec in TEMPLATE.functions().items()
+    }
+    for name in [n for n in STEPS if n != ASL["StartAt"]]:  # the first step gets S3's event itself
+        params = STATES[name]["Parameters"]
+        payload = params.get("Payload", params)
+        given = {k.removesuffix(".$") for k in payload if k != "FunctionName"}
+        source = handler_of[task_function(name)].read_text()
+        read = set(re.findall(r'event\["(\w+)"\]', source))
+        assert read, name
+        assert read <= given, (name, read - given)
+    first = STATES[ASL["StartAt"]]
+    if first["Resource"].startswith(LAMBDA_INVOKE):
+        assert first["Parameters"]["Payload.$"] == "$"
+
+
+# --- the trigger ------------------------------------------------------------------------------
+
+
+def s3_event(bucket: str, detail_type: str = "Object Created", source: str = "aws.s3") -> dict:
+    return {
+        "version": "0",
+        "id": "1",
+        "detail-type": detail_type,
+        "source": source,
+        "account": ACCOUNT,
+        "time": "2024-09-02T10:00:00Z",
+        "region": REGION,
+        "resources": [f"arn:aws:s3:::{bucket}"],
+        "detail": {"version": "0", "bucket": {"name": bucket}, "object": {"key": "test_0.mp4", "size": 1}},
+    }
+
+
+def test_the_rule_matches_uploads_to_the_input_bucket_only():
+    (rule,) = [e for e in MACHINE["Events"].values() if e["Type"] == "EventBridgeRule"]
+    assert rule["Properties"]["Pattern"]["detail"]["bucket"]["name"] == [{"Ref": "InputBucket"}]
+    (pattern,) = TEMPLATE.event_rules(MACHINE_ID).values()
+    matcher = EventPattern.load(json.dumps(pattern))
+    buckets = {
+        logical_id: TEMPLATE.physical_name(logical_id) for logical_id in TEMPLATE.of_type("AWS::S3::Bucket")
+    }
+    matched = {logical_id for logical_id, name in buckets.items() if matcher.matches_event(s3_event(name))}
+    assert matched == {"InputBucket"}
+    assert not matcher.matches_event(s3_event(buckets["InputBucket"], detail_type="Object Deleted"))
+    assert not matcher.matches_event(s3_event(buckets["InputBucket"], source="my.app"))
+
+
+def test_the_input_bucket_sends_its_events_to_eventbridge():
+    props = TEMPLATE.resources["InputBucket"]["Properties"]
+    assert props["NotificationConfiguration"]["EventBridgeConfiguration"]["EventBridgeEnabled"] is True
+    others = [
+        logical_id
+        for logical_id, r in TEMPLATE.of_type("AWS::S3::Bucket").items()
+        if r["Properties"].get("NotificationConfiguration", {}).get("EventBridgeConfiguration")
+    ]
+    assert others == ["InputBucket"]
+
+
+# --- permissions ------------------------------------------------------------------------------
+
+# SAM policy templates whose definitions (samtranslator/policy_templates_data/policy_templates.json)
+# list explicit actions only. Templates with wildcard actions, e.g. SQSSendMessagePolicy
+# ("sqs:SendMessage*") or TextractPolicy ("textract:*"), are deliberately not here.
+EXPLICIT_SAM_POLICY_TEMPLATES = {
+    "S3ReadPolicy",
+    "S3WritePolicy",
+    "S3CrudPolicy",
+    "DynamoDBReadPolicy",
+    "DynamoDBCrudPolicy",
+    "DynamoDBWritePolicy",
+    "LambdaInvokePolicy",
+    "StepFunctionsExecutionPolicy",
+    "SNSPublishMessagePolicy",
+    "SQSPollerPolicy",
+    "KMSDecryptPolicy",
+}
+
+
+def policy_entries():
+    for logical_id, resource in TEMPLATE.resources.items():
+        policies = resource.get("Properties", {}).get("Policies", [])
+        if isinstance(policies, str | dict):
+            policies = [policies]
+        for policy in policies:
+            yield logical_id, policy
+
+
+def statements_anywhere(value, path=""):
+    """Every IAM statement anywhere in the template (inline policies, roles, bucket policies …)."""
+    if isinstance(value, dict):
+        if "Effect" in value and ("Action" in value or "NotAction" in value):
+            yield path, value
+            return
+        for k, v in value.items():
+            yield from statements_anywhere(v, f"{path}/{k}")
+    elif isinstance(value, list):
+        for i, v in enumerate(value):
+            yield from statements_anywhere(v, f"{path}/{i}")
+
+
+def test_no_policy_grants_a_wildcard_action():
+    """Allow statements name their actions; a wildcard is fine only in a Deny (e.g. TLS-only buckets)."""
+    assert list(policy_entries()), "expected the functions and state machine to declare policies"
+    for logical_id, policy in policy_entries():
+        assert not isinstance(policy, str), (
+            f"{logical_id}: managed policy {policy!r} (actions not reviewable)"
+        )
+        if "Statement" in policy:
+            continue  # inline: checked below with every other statement in the template
+        (template_name,) = policy
+        assert template_name in EXPLICIT_SAM_POLICY_TEMPLATES, f"{logical_id}: {template_name}"
+    for path, statement in statements_anywhere(BODY["Resources"]):
+        if statement["Effect"] == "Deny":
+            continue
+        assert "NotAction" not in statement, f"{path}: Allow with NotAction grants everything else"
+        actions = statement["Action"]
+        for action in [actions] if isinstance(actions, str) else actions:
+            assert "*" not in action, f"{path}: {action}"
+
+
+def test_the_wildcard_check_sees_statements():
+    """Control: the walk finds a statement in a bucket policy, so an Allow "s3:*" there would fail."""
+    found = [s for _path, s in statements_anywhere(BODY["Resources"])]
+    grant = {
+        "Resources": {
+            "P": {"Properties": {"PolicyDocument": {"Statement": [{"Effect": "Allow", "Action": "s3:*"}]}}}
+        }
+    }
+    assert [s["Action"] for _p, s in statements_anywhere(grant)] == ["s3:*"]
+    assert all("Effect" in s for s in found)
+
+
+def test_every_policy_template_names_a_resource_of_this_template():
+    names = set(TEMPLATE.resources)
+    for logical_id, policy in policy_entries():
+        ((_template_name, args),) = policy.items()
+        for value in args.values():
+            assert value in ({"Ref": n} for n in names), f"{logical_id}: {value}"
+
+
+# --- what the local stack resolves ------------------------------------------------------------
+
+
+def test_outputs_resolve_to_the_local_stacks_names():
+    outputs = TEMPLATE.outputs()
+    assert set(outputs) == set(BODY["Outputs"])
+    assert all(isinstance(v, str) and "Ref" not in v for v in outputs.values())
+    assert outputs["InputBucketName"] == "smart-classroom-inputbucket"
+    assert outputs["OutputBucketName"] == "smart-classroom-outputbucket"
+    assert outputs["StudentsTableName"] == "smart-classroom-StudentsTable"
+    assert outputs["KnownFacesKey"] == BODY["Parameters"]["KnownFacesKey"]["Default"]
+    assert outputs["StateMachineArn"] == (
+        f"arn:aws:states:{REGION}:{ACCOUNT}:stateMachine:smart-classroom-{MACHINE_ID}"
+    )
+
+
+def test_function_environments_resolve_refs_and_parameters():
+    functions = {spec.code_dir.name: spec for spec in TEMPLATE.functions().values()}
+    outputs = TEMPLATE.outputs()
+    assert set(functions) == {p.name for p in (ROOT / "functions").iterdir() if (p / "app.py").exists()}
+    globals_env = BODY["Globals"]["Function"]["Environment"]["Variables"]
+    for spec in functions.values():
+        assert globals_env.items() <= spec.environment.items(), spec.name
+        assert all(isinstance(v, str) and "{" not in v for v in spec.environment.values()), spec.name
+        assert spec.handler == "app.lambda_handler"
+        assert (spec.code_dir / "app.py").is_file()
+    extract = functions["extract_frames"].environment
+    assert extract["ARTIFACTS_BUCKET"] == outputs["ArtifactsBucketName"]
+    assert extract["FRAME_SAMPLES"] == str(BODY["Parameters"]["FrameSamples"]["Default"])
+    assert extract["MAX_VIDEO_BYTES"] == str(BODY["Parameters"]["MaxVideoBytes"]["Default"])
+    recognize = functions["recognize_faces"].environment
+    assert recognize["KNOWN_FACES_BUCKET"] == outputs["KnownFacesBucketName"]
+    assert recognize["KNOWN_FACES_KEY"] == outputs["KnownFacesKey"]
+    assert float(recognize["MATCH_THRESHOLD"]) == 0.6
+    assert functions["lookup_students"].environment["STUDENTS_TABLE"] == outputs["StudentsTableName"]
+    assert functions["write_csv"].environment["OUTPUT_BUCKET"] == outputs["OutputBucketName"]
+    assert functions["report_failure"].environment["OUTPUT_BUCKET"] == outputs["OutputBucketName"]
+
+
+def test_parameters_override_their_defaults():
+    template = Template(parameters={"FrameSamples": "9", "MatchThreshold": "0.5"})
+    functions = {spec.code_dir.name: spec for spec in template.functions().values()}
+    assert functions["extract_frames"].environment["FRAME_SAMPLES"] == "9"
+    assert functions["recognize_faces"].environment["MATCH_THRESHOLD"] == "0.5"
+
+
+def test_every_variable_a_handler_requires_is_in_its_environment():
+    """``storage.env("X")`` raises when X is missing: the template must set every one of them."""
+    for spec in TEMPLATE.functions().values():
+        required = set()
+        for source in Path(spec.code_dir).glob("*.py"):
+            required |= set(re.findall(r'storage\.env\("(\w+)"\)', source.read_text()))
+        assert required <= set(spec.environment), (spec.name, required - set(spec.environment))
+
+
+def test_the_state_machine_definition_resolves_to_the_functions():
+    text, _props = TEMPLATE.state_machine(MACHINE_ID)
+    assert "${" not in text
+    definition = json.loads(text)
+    arns = {spec.arn for spec in TEMPLATE.functions().values()}
+    invoked = set()
+    for state in definition["States"].values():
+        if state["Type"] == "Task":
+            resource = state["Resource"]
+            invoked.add(
+                state["Parameters"]["FunctionName"] if resource.startswith(LAMBDA_INVOKE) else resource
+            )
+    assert invoked == arns
+
+
+@pytest.mark.parametrize("logical_id", sorted(TEMPLATE.of_type("AWS::S3::Bucket")))
+def test_buckets_are_private_and_encrypted(logical_id):
+    props = TEMPLATE.resources[logical_id]["Properties"]
+    assert all(props["PublicAccessBlockConfiguration"].values())
+    (rule,) = props["BucketEncryption"]["ServerSideEncryptionConfiguration"]
+    assert rule["ServerSideEncryptionByDefault"]["SSEAlgorithm"] in ("AES256", "aws:kms")

@@ -1,0 +1,61 @@
+"""Step 4: ``<video key without extension>.csv`` (name,major,year) in the output bucket."""
+
+import pytest
+
+
+@pytest.fixture
+def write_csv(load):
+    return load("write_csv")
+
+
+def video(key: str) -> dict:
+    return {"bucket": "smart-classroom-inputbucket", "key": key, "etag": "e1", "size": 10, "version_id": "v1"}
+
+
+def read(cloud, key: str) -> tuple[str, str]:
+    obj = cloud.s3.get_object(Bucket=cloud["OutputBucketName"], Key=key)
+    return obj["Body"].read().decode(), obj["ContentType"]
+
+
+def test_csv_rows_sorted_by_name_at_the_mirrored_key(cloud, write_csv):
+    students = [
+        {"name": "president_trump", "major": "physics", "year": "junior"},
+        {"name": "mr_bean", "major": "lawyer", "year": "freshmen"},
+        {"name": "floki", "major": "history", "year": "junior"},
+    ]
+    result = write_csv({"video": video("a b/ç/test_0.mp4"), "lookup": {"students": students, "missing": []}})
+
+    assert result == {"bucket": cloud["OutputBucketName"], "key": "a b/ç/test_0.csv", "rows": 3}
+    text, content_type = read(cloud, "a b/ç/test_0.csv")
+    assert text == (
+        "name,major,year\nfloki,history,junior\nmr_bean,lawyer,freshmen\npresident_trump,physics,junior\n"
+    )
+    assert content_type == "text/csv"
+
+
+def test_zero_students_is_a_header_only_csv(cloud, write_csv):
+    result = write_csv({"video": video("test_0.mp4"), "lookup": {"students": [], "missing": ["bush"]}})
+    assert result["rows"] == 0
+    assert read(cloud, "test_0.csv")[0] == "name,major,year\n"
+
+
+@pytest.mark.parametrize(
+    ("video_key", "csv_key"),
+    [
+        ("test_0.mp4", "test_0.csv"),
+        ("2024/fall/cs546/test_7.mp4", "2024/fall/cs546/test_7.csv"),
+        ("x+y/100%/lecture #1.MP4", "x+y/100%/lecture #1.csv"),
+        ("no_extension", "no_extension.csv"),
+    ],
+)
+def test_the_csv_key_mirrors_the_video_key(cloud, write_csv, video_key, csv_key):
+    result = write_csv({"video": video(video_key), "lookup": {"students": [], "missing": []}})
+    assert result["key"] == csv_key
+    keys = [o["Key"] for o in cloud.s3.list_objects_v2(Bucket=cloud["OutputBucketName"])["Contents"]]
+    assert keys == [csv_key]
+
+
+def test_fields_needing_quotes_are_quoted(cloud, write_csv):
+    students = [{"name": "o'neil, pat", "major": 'math "pure"', "year": "senior"}]
+    write_csv({"video": video("q.mp4"), "lookup": {"students": students, "missing": []}})
+    assert read(cloud, "q.csv")[0] == 'name,major,year\n"o\'neil, pat","math ""pure""",senior\n'
