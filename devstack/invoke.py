@@ -18,6 +18,7 @@ import argparse
 import hashlib
 import json
 import sys
+import time
 import urllib.request
 from collections.abc import Callable
 from contextlib import ExitStack, closing
@@ -79,6 +80,16 @@ def _seed_random(endpoint: str) -> None:
         pass
 
 
+def _wait_idle(deployment: Deployment, timeout: float = 60) -> None:
+    """Until no execution is running: Lambda invocations draw on moto's random generator too."""
+    sfn, deadline = deployment.client("stepfunctions"), time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        running = sfn.list_executions(stateMachineArn=deployment["StateMachineArn"], statusFilter="RUNNING")
+        if not running["executions"]:
+            return
+        time.sleep(0.25)
+
+
 def _md5(path: Path) -> str:
     return hashlib.md5(path.read_bytes()).hexdigest()  # noqa: S324 (S3's ETag of a single-part upload)
 
@@ -113,6 +124,7 @@ def stage(
         say(f"{where} ({video.get('version_id') or video['etag']}) is in the input bucket")
     else:
         if deployment.endpoint:
+            _wait_idle(deployment)
             _seed_random(deployment.endpoint)
         runs.upload(deployment, sample, key=video["key"])
         head = deployment.client("s3").head_object(Bucket=video["bucket"], Key=video["key"])

@@ -89,6 +89,10 @@ def _send_to_targets(self: events_models.Rule, original_event: dict, transform_i
         _original_send_to_targets(rule, original_event, transform_input)
 
 
+# S3 names the API call that created the object (s3:ObjectCreated:Put -> PutObject).
+_REASONS = {"Put": "PutObject", "Post": "PostObject", "Copy": "CopyObject"}
+
+
 def s3_event(account_id: str, region: str, bucket: str, event_name: str, key: Any) -> dict:
     """An ``Object Created`` event shaped as S3 sends it to EventBridge (URL-encoded key)."""
     return {
@@ -113,7 +117,7 @@ def s3_event(account_id: str, region: str, bucket: str, event_name: str, key: An
             "request-id": uuid.uuid4().hex[:16].upper(),
             "requester": account_id,
             "source-ip-address": "127.0.0.1",
-            "reason": event_name.split(":")[1],
+            "reason": _REASONS.get(event_name.rsplit(":", 1)[-1], event_name.rsplit(":", 1)[-1]),
         },
     }
 
