@@ -53,6 +53,7 @@ class Report:
     wall_seconds: float
     latency: dict[str, float]  # p50, p95, max, mean of execution start -> stop
     failed: int
+    upload_seconds: float | None = None  # until every upload was stored (their executions started)
     wrong: list[dict] = field(default_factory=list)
 
     @property
@@ -82,6 +83,11 @@ class Report:
             f"latency     p50 {lat['p50']:.2f} s  p95 {lat['p95']:.2f} s  max {lat['max']:.2f} s"
             "  (execution start -> stop)",
             f"failed      {self.failed}",
+            *(
+                [f"uploads     all stored {self.upload_seconds:.1f} s after the first began"]
+                if self.upload_seconds
+                else []
+            ),
         ]
 
 
@@ -212,7 +218,11 @@ def check(
 
 
 def report(
-    checks: list[Check], outcomes: list[runs.Outcome], wall_seconds: float, seconds: list[float] | None = None
+    checks: list[Check],
+    outcomes: list[runs.Outcome],
+    wall_seconds: float,
+    seconds: list[float] | None = None,
+    upload_seconds: float | None = None,
 ) -> Report:
     judged = [c for c in checks if c.correct is not None]
     return Report(
@@ -222,6 +232,7 @@ def report(
         wall_seconds=wall_seconds,
         latency=latency(seconds if seconds is not None else [o.seconds for o in outcomes]),
         failed=sum(1 for o in outcomes if o.status != "SUCCEEDED"),
+        upload_seconds=upload_seconds,
         wrong=[
             {
                 "key": c.key,
@@ -318,6 +329,7 @@ def run(
     watcher.start()
     try:
         uploads = upload_many(deployment, jobs, on_upload=bar.upload_done)
+        uploaded = time.perf_counter() - t0
         outcomes = runs.wait(deployment, uploads, timeout=timeout)
     finally:
         stop.set()
@@ -326,7 +338,9 @@ def run(
     bar.set_finished(len(jobs))
     bar.draw(final=True)
     checks = check(uploads, outcomes, mapping)
-    return Result(jobs, uploads, outcomes, checks, report(checks, outcomes, wall), started)
+    return Result(
+        jobs, uploads, outcomes, checks, report(checks, outcomes, wall, upload_seconds=uploaded), started
+    )
 
 
 def describe(jobs: list[Job], folder: Path) -> str:
