@@ -19,7 +19,7 @@ logger = Logger()
 tracer = Tracer()
 metrics = Metrics()
 
-SAMPLES = int(os.environ.get("FRAME_SAMPLES", "6"))
+SAMPLES = min(60, max(1, int(os.environ.get("FRAME_SAMPLES", "6"))))  # bounds work on any clip
 MAX_BYTES = int(os.environ.get("MAX_VIDEO_BYTES", str(200 * 1024 * 1024)))
 LIMITS = Limits(
     max_seconds=float(os.environ.get("MAX_VIDEO_SECONDS", "600")),

@@ -10,7 +10,7 @@ from botocore.exceptions import ClientError
 from annotate import annotate
 from classroom_common import idempotency, keys, storage
 from classroom_common.errors import KnownFacesUnavailable
-from classroom_common.faces import Detector, decode_rgb, encode, load_models
+from classroom_common.faces import Detector, decode_rgb, encode, largest, load_models
 from classroom_common.known_faces import KnownFaces
 from classroom_common.matching import match
 from classroom_common.models import Frames, Recognition, Video
@@ -21,6 +21,7 @@ tracer = Tracer()
 metrics = Metrics()
 
 THRESHOLD = float(os.environ.get("MATCH_THRESHOLD", "0.6"))
+MAX_FACES = int(os.environ.get("MAX_FACES_PER_FRAME", "40"))
 load_models()
 
 _known: dict[str, tuple[str, KnownFaces]] = {}  # object key -> (ETag, known faces)
@@ -55,11 +56,13 @@ def spread_order(count: int) -> list[int]:
 @idempotency.once_per_upload(Recognition)
 @tracer.capture_method
 def recognize(*, video: Video, frames: Frames, known: KnownFaces) -> Recognition:
-    tally, detect = Tally(), Detector()
+    tally, detect, skipped = Tally(), Detector(), 0
     best = None  # (named faces, rgb, faces, matches) of the frame to annotate
     for i in spread_order(len(frames.keys)):
         rgb = decode_rgb(storage.get_bytes(frames.bucket, frames.keys[i]))
-        faces = encode(rgb, detect(rgb))
+        boxes = detect(rgb)
+        faces = encode(rgb, largest(boxes, MAX_FACES))
+        skipped += len(boxes) - len(faces)
         matches = match((f.encoding for f in faces), known, THRESHOLD)
         tally.add(matches)
         named = sum(1 for m in matches if m.name)
@@ -68,6 +71,7 @@ def recognize(*, video: Video, frames: Frames, known: KnownFaces) -> Recognition
         if tally.stable:
             break
     result = tally.result()
+    result.faces_not_encoded = skipped
     if best is not None:
         result.annotated_key = keys.run_prefix(video.key, video.etag) + "annotated.jpg"
         storage.s3().put_object(

@@ -114,6 +114,7 @@ def test_frames_without_faces_are_counted_but_never_stop_the_search(env, recogni
         "unknown_faces": 0,
         "frames_used": 3,
         "faces": 0,
+        "faces_not_encoded": 0,
         "annotated_key": None,
     }
 
@@ -254,3 +255,12 @@ def test_spread_order_covers_both_halves_early(recognize):
     for count in range(4, 40):
         first_three = recognize.module.spread_order(count)[:3]
         assert min(first_three) < count / 2 <= max(first_three), count
+
+
+def test_crowded_frames_encode_only_the_largest_faces(env, load):
+    """A bound on hostile input: past MAX_FACES_PER_FRAME, the smallest faces are counted, not encoded."""
+    put_known_faces(env, course_known_faces())
+    recognize = load("recognize_faces", MAX_FACES_PER_FRAME="0")
+    result = recognize({"video": video(), "frames": put_frames(env, clip()[:2])})
+    assert result["faces"] == 0 and result["students"] == []
+    assert result["faces_not_encoded"] >= 2

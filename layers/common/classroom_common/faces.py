@@ -113,6 +113,11 @@ class Detector:
         return found
 
 
+def largest(boxes: list[dlib.rectangle], limit: int) -> list[dlib.rectangle]:
+    """The ``limit`` largest faces: a bound on encoding time (about 0.1 s a face) for crowded frames."""
+    return sorted(boxes, key=lambda r: r.area(), reverse=True)[:limit]
+
+
 def encode(rgb: np.ndarray, boxes: list[dlib.rectangle]) -> list[Face]:
     """128-d encodings computed on the full-size frame."""
     if not boxes:

@@ -53,6 +53,7 @@ class Recognition(BaseModel):
     unknown_faces: int = Field(description="most faces matching nobody in any one frame")
     frames_used: int
     faces: int = Field(description="faces encoded over all frames used")
+    faces_not_encoded: int = Field(0, description="faces over the per-frame cap (MAX_FACES_PER_FRAME)")
     annotated_key: str | None = None
 
 
