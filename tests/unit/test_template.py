@@ -380,3 +380,38 @@ def test_buckets_are_private_and_encrypted(logical_id):
     assert all(props["PublicAccessBlockConfiguration"].values())
     (rule,) = props["BucketEncryption"]["ServerSideEncryptionConfiguration"]
     assert rule["ServerSideEncryptionByDefault"]["SSEAlgorithm"] in ("AES256", "aws:kms")
+
+
+def test_an_alarm_fires_when_a_run_fails():
+    alarms = [r["Properties"] for r in TEMPLATE.of_type("AWS::CloudWatch::Alarm").values()]
+    failed = [a for a in alarms if (a["Namespace"], a["MetricName"]) == ("AWS/States", "ExecutionsFailed")]
+    assert len(failed) == 1
+    (alarm,) = failed
+    assert alarm["Dimensions"] == [{"Name": "StateMachineArn", "Value": {"Ref": "RecognitionStateMachine"}}]
+    assert alarm["Threshold"] == 1 and alarm["ComparisonOperator"] == "GreaterThanOrEqualToThreshold"
+    assert alarm["TreatMissingData"] == "notBreaching"
+
+
+def test_undeliverable_upload_events_are_kept_and_alarmed():
+    event = MACHINE["Events"]["VideoUploaded"]["Properties"]
+    assert event["DeadLetterConfig"]["Arn"] == {"Fn::GetAtt": ["UndeliveredUploadsQueue", "Arn"]}
+    alarms = [r["Properties"] for r in TEMPLATE.of_type("AWS::CloudWatch::Alarm").values()]
+    assert any(
+        a["Namespace"] == "AWS/SQS"
+        and a["Dimensions"][0]["Value"] == {"Fn::GetAtt": ["UndeliveredUploadsQueue", "QueueName"]}
+        for a in alarms
+    )
+
+
+@pytest.mark.parametrize("logical_id", sorted(TEMPLATE.of_type("AWS::S3::Bucket")))
+def test_buckets_refuse_plain_http(logical_id):
+    policies = [
+        r["Properties"]
+        for r in TEMPLATE.of_type("AWS::S3::BucketPolicy").values()
+        if r["Properties"]["Bucket"] == {"Ref": logical_id}
+    ]
+    statements = [s for p in policies for s in p["PolicyDocument"]["Statement"]]
+    assert any(
+        s["Effect"] == "Deny" and s["Condition"] == {"Bool": {"aws:SecureTransport": False}}
+        for s in statements
+    )
