@@ -1,4 +1,5 @@
-# Smart Classroom — `make run` and `make test` work on a fresh clone (Python 3.11+, no AWS, no Docker).
+# Smart Classroom — `make run` and `make test` work on a fresh clone (Python 3.11+, no AWS, no Docker;
+# `make build`, which `make test` runs, also needs python3.12 on PATH: pyenv's is found by itself).
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin

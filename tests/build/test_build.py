@@ -1,0 +1,167 @@
+"""What `sam build` left in .aws-sam/build is deployable: native code for the right CPU, within the limits.
+
+Run `make build` first (`make test` does). The sizes are printed (``pytest -s``) and summed up at the end
+of the report.
+"""
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[2]
+BUILD = ROOT / ".aws-sam" / "build"
+
+UNZIPPED_LIMIT = 250 * 1024 * 1024  # Lambda: function code plus all its layers, unzipped
+MAX_LAYERS = 5
+EM_MACHINE = {"arm64": 183, "x86_64": 62}  # ELF e_machine: EM_AARCH64, EM_X86_64
+MACHINE_NAME = {value: key for key, value in EM_MACHINE.items()}
+VISION_MODELS = {"shape_predictor_5_face_landmarks.dat", "dlib_face_recognition_resnet_model_v1.dat"}
+
+
+class _CfnLoader(yaml.SafeLoader):
+    """Reads CloudFormation YAML: short-form intrinsics (!Ref X) become their long form ({"Ref": X})."""
+
+
+def _intrinsic(loader, suffix, node):
+    name = "Ref" if suffix == "Ref" else f"Fn::{suffix}"
+    if isinstance(node, yaml.ScalarNode):
+        value = loader.construct_scalar(node)
+    elif isinstance(node, yaml.SequenceNode):
+        value = loader.construct_sequence(node, deep=True)
+    else:
+        value = loader.construct_mapping(node, deep=True)
+    return {name: value}
+
+
+_CfnLoader.add_multi_constructor("!", _intrinsic)
+
+
+def _load(path: Path) -> dict:
+    return yaml.load(path.read_text(), Loader=_CfnLoader)  # a SafeLoader subclass
+
+
+def _resources(template: dict, kind: str) -> dict[str, dict]:
+    return {name: res for name, res in template["Resources"].items() if res["Type"] == kind}
+
+
+FUNCTIONS = sorted(_resources(_load(ROOT / "template.yaml"), "AWS::Serverless::Function"))
+
+
+def built_template() -> dict:
+    """The built template, or a failure telling how to make it (a missing build is an error, not a skip)."""
+    path = BUILD / "template.yaml"
+    if not path.is_file():
+        pytest.fail(f"{path.relative_to(ROOT)} is missing: run `make build` first (`make test` does)")
+    return _load(path)
+
+
+def _built_dir(uri: str) -> Path:
+    folder = BUILD / uri
+    if not folder.is_dir():
+        pytest.fail(f"{folder.relative_to(ROOT)} is missing: run `make build` again")
+    return folder
+
+
+def function_parts(template: dict, name: str) -> tuple[str, list[tuple[str, Path]]]:
+    """(architecture, [(part, built folder)]) for a function: its code, then each layer it uses."""
+    glob = template.get("Globals", {}).get("Function", {})
+    props = template["Resources"][name]["Properties"]
+    arch = (props.get("Architectures") or glob.get("Architectures") or ["x86_64"])[0]
+    parts = [(name, _built_dir(props["CodeUri"]))]
+    for ref in [*glob.get("Layers", []), *props.get("Layers", [])]:
+        layer = ref["Ref"] if isinstance(ref, dict) else ref
+        parts.append((layer, _built_dir(template["Resources"][layer]["Properties"]["ContentUri"])))
+    return arch, parts
+
+
+def size(folder: Path) -> int:
+    return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file() and not p.is_symlink())
+
+
+def elf_machine(path: Path) -> int | None:
+    """The ELF e_machine of a file, or None when it is not an ELF file."""
+    with path.open("rb") as f:
+        head = f.read(20)
+    if len(head) < 20 or head[:4] != b"\x7fELF":
+        return None
+    return int.from_bytes(head[18:20], "little" if head[5] == 1 else "big")
+
+
+def native_libraries(folder: Path):
+    """Every shared library (name.so or name.so.N) under folder, with its ELF machine."""
+    for path in sorted(folder.rglob("*.so*")):
+        if path.is_file() and (path.suffix == ".so" or ".so." in path.name):
+            yield path, elf_machine(path)
+
+
+def mib(n: int) -> str:
+    return f"{n / 2**20:.1f} MiB" if n >= 2**20 else f"{n / 2**10:.0f} KiB"
+
+
+class _SizeReport:
+    """Collects the sizes the tests measured and prints them in the report's summary."""
+
+    def __init__(self):
+        self.lines: dict[str, str] = {}
+
+    def pytest_terminal_summary(self, terminalreporter):
+        if self.lines:
+            terminalreporter.section("sam build: unzipped sizes (function + its layers)")
+            for line in self.lines.values():
+                terminalreporter.write_line(line)
+
+
+@pytest.fixture(scope="session")
+def size_report(pytestconfig) -> _SizeReport:
+    plugins = pytestconfig.pluginmanager
+    report = plugins.get_plugin("build-size-report")
+    if report is None:
+        report = _SizeReport()
+        plugins.register(report, "build-size-report")
+    return report
+
+
+@pytest.mark.parametrize("function", FUNCTIONS)
+def test_native_libraries_match_the_architecture(function):
+    template = built_template()
+    arch, parts = function_parts(template, function)
+    expected = EM_MACHINE[arch]
+    wrong, checked = [], 0
+    for _, folder in parts:
+        for path, machine in native_libraries(folder):
+            checked += 1
+            if machine != expected:
+                found = "not ELF" if machine is None else MACHINE_NAME.get(machine, f"e_machine {machine}")
+                wrong.append(f"{path.relative_to(BUILD)}: {found}")
+    print(f"{function}: {checked} native libraries checked for {arch}, {len(wrong)} wrong")
+    assert not wrong, f"{function} runs on {arch}, but these libraries are not:\n" + "\n".join(wrong)
+
+
+@pytest.mark.parametrize("function", FUNCTIONS)
+def test_function_and_layers_fit_lambdas_unzipped_limit(function, size_report):
+    template = built_template()
+    _, parts = function_parts(template, function)
+    sizes = {part: size(folder) for part, folder in parts}
+    total = sum(sizes.values())
+    line = f"{function:<24} {mib(total):>10} = " + " + ".join(f"{p} {mib(s)}" for p, s in sizes.items())
+    size_report.lines[function] = line
+    print(line)
+    assert len(parts) - 1 <= MAX_LAYERS, f"{function} uses {len(parts) - 1} layers (Lambda allows 5)"
+    assert total < UNZIPPED_LIMIT, f"{function} is {mib(total)} unzipped with its layers (limit 250 MiB)"
+
+
+def test_vision_layer_holds_the_two_models_and_byte_code():
+    template = built_template()
+    runtime = template["Globals"]["Function"]["Runtime"]  # python3.12 -> cpython-312
+    tag = "cpython-" + runtime.removeprefix("python").replace(".", "")
+    layer = _built_dir(template["Resources"]["VisionLayer"]["Properties"]["ContentUri"])
+    package = layer / "python" / "face_recognition_models"
+    assert {p.name for p in (package / "models").iterdir()} == VISION_MODELS
+    # classroom_common.faces finds the folder with find_spec: a namespace package, nothing to import.
+    assert not (package / "__init__.py").exists()
+    leftovers = [p for p in layer.rglob("*") if p.name == "tests" or p.suffix == ".pyi"]
+    assert not leftovers, f"stripped files are back: {leftovers[:5]}"
+    # /opt is read-only on Lambda: the layer brings its byte code, for the runtime's interpreter only.
+    tags = {p.name.split(".")[-2] for p in layer.rglob("*.pyc")}
+    assert tags == {tag}, f"byte code for {tags or 'nothing'}; {runtime} runs it"
