@@ -1,4 +1,4 @@
-"""The three places where the local stack plugs into moto (pinned: see ``MOTO_VERSION``).
+"""Where the local stack plugs into moto (pinned: see ``MOTO_VERSION``).
 
 1. ``LambdaFunction._invoke_lambda``: moto would run a Docker container; we call our worker pools.
 2. ``Rule.send_to_targets``: moto raises ``NotImplementedError`` for a Step Functions target;
@@ -6,11 +6,22 @@
 3. ``moto.s3.notifications._send_event_bridge_message``: moto's event differs from S3's
    (unix time, ``eTag``, raw key) and swallows every error; we send S3's shape and log errors.
 
+Two more only make moto's server fast enough for a hundred concurrent runs, changing no behaviour:
+
+4. ``moto.backends.list_of_moto_modules`` lists moto's package folder on every request, under the
+   server's global dispatch lock; the list never changes, so it is read once.
+5. The Step Functions interpreter builds a new boto3 Lambda client for every task; one per region
+   (boto3 clients are thread-safe) serves them all.
+6. It also parses the definition with ANTLR for every execution (~0.1 s of Python); the parsed
+   program holds only the definition (run state lives in each execution's environment), so it is
+   parsed once — for definitions without Map or Parallel states, whose components keep run records.
+
 ``check()`` fails loudly if a moto upgrade moves any of them.
 """
 
 import copy
 import datetime
+import functools
 import inspect
 import json
 import logging
@@ -19,11 +30,17 @@ from collections.abc import Callable
 from typing import Any
 from urllib.parse import quote_plus
 
+import boto3
 import moto
+from botocore.config import Config
+from moto import backends as moto_backends
 from moto.awslambda.exceptions import LambdaClientError
 from moto.awslambda.models import LambdaFunction
 from moto.events import models as events_models
 from moto.s3 import notifications as s3_notifications
+from moto.settings import moto_server_port
+from moto.stepfunctions.parser.asl.component.state.exec.state_task import lambda_eval_utils
+from moto.stepfunctions.parser.asl.parse.asl_parser import AmazonStateLanguageParser
 
 from devstack.lambdas import Throttled
 
@@ -44,6 +61,9 @@ def check() -> None:
         LambdaFunction._invoke_lambda: ["self", "event"],
         events_models.Rule.send_to_targets: ["self", "original_event", "transform_input"],
         s3_notifications._send_event_bridge_message: ["account_id", "bucket", "event_name", "key"],
+        moto_backends.list_of_moto_modules: [],
+        lambda_eval_utils.boto_client_for: ["region", "service", "state_credentials"],
+        AmazonStateLanguageParser.parse: ["definition"],
     }
     for function, parameters in expected.items():
         found = list(inspect.signature(getattr(function, "__wrapped__", function)).parameters)
@@ -135,6 +155,47 @@ def _send_event_bridge_message(account_id: str, bucket: Any, event_name: str, ke
 
 
 _original_send_to_targets = events_models.Rule.send_to_targets
+_original_boto_client_for = lambda_eval_utils.boto_client_for
+_moto_modules = tuple(moto_backends.list_of_moto_modules())
+
+
+@functools.cache
+def _lambda_client(region: str):
+    """As moto's interpreter configures it (no retries: the ASL's Retry decides), but shared."""
+    return boto3.client(
+        "lambda",
+        region_name=region,
+        endpoint_url=f"http://localhost:{moto_server_port()}",
+        aws_access_key_id="ak",
+        aws_secret_access_key="sk",  # noqa: S106
+        config=Config(
+            parameter_validation=False,
+            retries={"max_attempts": 0, "total_max_attempts": 1},
+            connect_timeout=60,
+            read_timeout=24 * 3600,
+            max_pool_connections=256,
+        ),
+    )
+
+
+_original_parse = AmazonStateLanguageParser.parse
+
+
+@functools.lru_cache(maxsize=16)
+def _parse_once(definition: str):
+    return _original_parse(definition)
+
+
+def _parse(definition: str):
+    if '"Map"' in definition or '"Parallel"' in definition:
+        return _original_parse(definition)
+    return _parse_once(definition)
+
+
+def _boto_client_for(region: str, service: str, state_credentials: Any = None):
+    if service == "lambda":
+        return _lambda_client(region)
+    return _original_boto_client_for(region, service, state_credentials)
 
 
 def install(invoker: Invoker) -> None:
@@ -145,3 +206,6 @@ def install(invoker: Invoker) -> None:
     LambdaFunction._invoke_lambda = _invoke_lambda  # type: ignore[method-assign]
     events_models.Rule.send_to_targets = _send_to_targets  # type: ignore[method-assign]
     s3_notifications._send_event_bridge_message = _send_event_bridge_message
+    moto_backends.list_of_moto_modules = lambda: _moto_modules
+    lambda_eval_utils.boto_client_for = _boto_client_for
+    AmazonStateLanguageParser.parse = staticmethod(_parse)  # type: ignore[method-assign]

@@ -87,9 +87,9 @@ class Detector:
     """Face detection for the frames of one video, coarse to fine.
 
     Each frame is searched at ~640 px first, and finer while a pass finds no face or only faces
-    near HOG's size limit. The first frame is also searched one scale finer, so a small face
-    beside a large one (a student at the back) is not missed; later frames start at the
-    scale that served the previous one.
+    near HOG's size limit. On the first frame, if the coarse pass was enough, one finer pass
+    looks for smaller faces beside the ones found (a student at the back); later frames start
+    at the scale that served the previous one.
     """
 
     def __init__(self) -> None:
@@ -103,10 +103,10 @@ class Detector:
         for i, scale in enumerate(scales):
             found = _detect_at(rgb, scale)
             if found and min(r.width() for r in found) * scale >= SMALL_FACE:
-                if probe and i + 1 < len(scales):
-                    finer = _detect_at(rgb, scales[i + 1])
+                if probe and i == 0 and len(scales) > 1:
+                    finer = _detect_at(rgb, scales[1])
                     if len(finer) > len(found):
-                        found, scale = finer, scales[i + 1]
+                        found, scale = finer, scales[1]
                 self.start = scale
                 return found
         self.start = None  # nothing sure here: the next frame starts coarse again
