@@ -10,11 +10,10 @@ from botocore.exceptions import ClientError
 from annotate import annotate
 from classroom_common import idempotency, keys, storage
 from classroom_common.errors import KnownFacesUnavailable
-from classroom_common.faces import Detector, decode_rgb, encode, largest, load_models
+from classroom_common.faces import load_models
 from classroom_common.known_faces import KnownFaces
-from classroom_common.matching import match
 from classroom_common.models import Frames, Recognition, Video
-from recognition import Tally
+from recognition import recognize_frames
 
 logger = Logger()
 tracer = Tracer()
@@ -41,41 +40,20 @@ def known_faces(bucket: str, key: str) -> KnownFaces:
     return _known[key][1]
 
 
-def spread_order(count: int) -> list[int]:
-    """Visit frames middle first, then ever finer halves, so any prefix covers the clip."""
-    order: list[int] = []
-    step = count
-    while step >= 1 and len(order) < count:
-        for i in range(step // 2, count, max(step, 1)):
-            if i not in order:
-                order.append(i)
-        step //= 2
-    return order + [i for i in range(count) if i not in order]
-
-
 @idempotency.once_per_upload(Recognition)
 @tracer.capture_method
 def recognize(*, video: Video, frames: Frames, known: KnownFaces) -> Recognition:
-    tally, detect, skipped = Tally(), Detector(), 0
-    best = None  # (named faces, rgb, faces, matches) of the frame to annotate
-    for i in spread_order(len(frames.keys)):
-        rgb = decode_rgb(storage.get_bytes(frames.bucket, frames.keys[i]))
-        boxes = detect(rgb)
-        faces = encode(rgb, largest(boxes, MAX_FACES))
-        skipped += len(boxes) - len(faces)
-        matches = match((f.encoding for f in faces), known, THRESHOLD)
-        tally.add(matches)
-        named = sum(1 for m in matches if m.name)
-        if faces and (best is None or named > best[0]):
-            best = (named, rgb, faces, matches)
-        if tally.stable:
-            break
-    result = tally.result()
-    result.faces_not_encoded = skipped
+    result, best = recognize_frames(
+        len(frames.keys),
+        lambda i: storage.get_bytes(frames.bucket, frames.keys[i]),
+        known,
+        THRESHOLD,
+        MAX_FACES,
+    )
     if best is not None:
         result.annotated_key = keys.run_prefix(video.key, video.etag) + "annotated.jpg"
         storage.s3().put_object(
-            Bucket=frames.bucket, Key=result.annotated_key, Body=annotate(*best[1:]), ContentType="image/jpeg"
+            Bucket=frames.bucket, Key=result.annotated_key, Body=annotate(*best), ContentType="image/jpeg"
         )
     return result
 

@@ -1,9 +1,14 @@
-"""Aggregate per-frame matches over the sampled frames, and decide when the answer is stable."""
+"""Recognize the people in a clip's sampled frames: visit, detect, encode, match, and tally until stable."""
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from classroom_common.matching import FaceMatch
+import numpy as np
+
+from classroom_common.faces import Detector, Face, decode_rgb, encode, largest
+from classroom_common.known_faces import KnownFaces
+from classroom_common.matching import FaceMatch, match
 from classroom_common.models import Match, Recognition
 
 
@@ -50,3 +55,41 @@ class Tally:
         return Recognition(
             students=students, unknown_faces=self.unknown_max, frames_used=self.frames, faces=self.faces
         )
+
+
+def spread_order(count: int) -> list[int]:
+    """Visit frames middle first, then ever finer halves, so any prefix covers the clip."""
+    order: list[int] = []
+    step = count
+    while step >= 1 and len(order) < count:
+        for i in range(step // 2, count, max(step, 1)):
+            if i not in order:
+                order.append(i)
+        step //= 2
+    return order + [i for i in range(count) if i not in order]
+
+
+def recognize_frames(
+    count: int, load: Callable[[int], bytes], known: KnownFaces, threshold: float, max_faces: int
+) -> tuple[Recognition, tuple[np.ndarray, list[Face], list[FaceMatch]] | None]:
+    """The people in ``count`` JPEG frames (``load(i)`` reads frame i), and the frame that shows most of them.
+
+    Frames are visited in ``spread_order`` and only until the answer is stable.
+    """
+    tally, detect, skipped = Tally(), Detector(), 0
+    best, best_named = None, -1
+    for i in spread_order(count):
+        rgb = decode_rgb(load(i))
+        boxes = detect(rgb)
+        faces = encode(rgb, largest(boxes, max_faces))
+        skipped += len(boxes) - len(faces)
+        matches = match((f.encoding for f in faces), known, threshold)
+        tally.add(matches)
+        named = sum(1 for m in matches if m.name)
+        if faces and named > best_named:
+            best, best_named = (rgb, faces, matches), named
+        if tally.stable:
+            break
+    result = tally.result()
+    result.faces_not_encoded = skipped
+    return result, best

@@ -241,19 +241,19 @@ def test_result_lists_people_sorted_by_name(recognition):
     assert [m.name for m in tally.result().students] == ["adam", "mia", "zoe"]
 
 
-def test_spread_order_visits_every_frame_once_middle_first(recognize):
+def test_spread_order_visits_every_frame_once_middle_first(recognition):
     for count in range(40):
-        order = recognize.module.spread_order(count)
+        order = recognition.spread_order(count)
         assert sorted(order) == list(range(count)), count
         if count:
             assert order[0] == count // 2
 
 
-def test_spread_order_covers_both_halves_early(recognize):
-    assert recognize.module.spread_order(6) == [3, 1, 4, 0, 2, 5]
-    assert recognize.module.spread_order(8) == [4, 2, 6, 1, 3, 5, 7, 0]
+def test_spread_order_covers_both_halves_early(recognition):
+    assert recognition.spread_order(6) == [3, 1, 4, 0, 2, 5]
+    assert recognition.spread_order(8) == [4, 2, 6, 1, 3, 5, 7, 0]
     for count in range(4, 40):
-        first_three = recognize.module.spread_order(count)[:3]
+        first_three = recognition.spread_order(count)[:3]
         assert min(first_three) < count / 2 <= max(first_three), count
 
 
