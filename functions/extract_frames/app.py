@@ -29,12 +29,8 @@ LIMITS = Limits(
 
 def download(video: Video, path: Path) -> None:
     """Exactly the uploaded object of the event: its version, or (unversioned bucket) its ETag."""
-    if video.version_id:
-        storage.s3().download_file(
-            video.bucket, video.key, str(path), ExtraArgs={"VersionId": video.version_id}
-        )
-        return
-    body = storage.s3().get_object(Bucket=video.bucket, Key=video.key, IfMatch=video.etag)["Body"]
+    which = {"VersionId": video.version_id} if video.version_id else {"IfMatch": video.etag}
+    body = storage.s3().get_object(Bucket=video.bucket, Key=video.key, **which)["Body"]
     with path.open("wb") as file:
         shutil.copyfileobj(body, file, 1024 * 1024)
 

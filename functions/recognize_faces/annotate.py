@@ -7,6 +7,7 @@ from classroom_common.faces import Face
 from classroom_common.matching import FaceMatch
 
 GREEN, RED = (0, 200, 0), (0, 0, 230)  # BGR
+MAX_WIDTH = 1280
 
 
 def annotate(rgb: np.ndarray, faces: list[Face], matches: list[FaceMatch]) -> bytes:
@@ -21,5 +22,8 @@ def annotate(rgb: np.ndarray, faces: list[Face], matches: list[FaceMatch]) -> by
         cv2.putText(
             image, label, (left, max(0, top - 8)), cv2.FONT_HERSHEY_SIMPLEX, thickness / 3, colour, thickness
         )
+    if image.shape[1] > MAX_WIDTH:  # for people to look at: every pixel of a 4K frame is not needed
+        scale = MAX_WIDTH / image.shape[1]
+        image = cv2.resize(image, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
     _ok, jpeg = cv2.imencode(".jpg", image, [cv2.IMWRITE_JPEG_QUALITY, 85])
     return jpeg.tobytes()
