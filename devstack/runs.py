@@ -2,6 +2,7 @@
 
 import json
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from urllib.parse import unquote_plus
@@ -86,9 +87,17 @@ def outcome(deployment: Deployment, upload: Upload, execution: dict) -> Outcome:
 
 
 def wait(
-    deployment: Deployment, uploads: list[Upload], timeout: float = 900, poll: float = 0.25
+    deployment: Deployment,
+    uploads: list[Upload],
+    timeout: float = 900,
+    poll: float = 0.25,
+    on_progress: Callable[[int], None] | None = None,
 ) -> list[Outcome]:
-    """Wait until every upload's execution has finished; outcomes in upload order."""
+    """Wait until every upload's execution has finished; outcomes in upload order.
+
+    ``on_progress(finished)`` is told each time more have finished. Listing executions is not free on
+    moto's server, so while many are running the list is read once a second.
+    """
     sfn = deployment.client("stepfunctions")
     wanted = {(u.key, u.etag): u for u in uploads}
     seen: dict[str, tuple[str, str] | None] = {}
@@ -108,7 +117,9 @@ def wait(
                 done[identity] = outcome(
                     deployment, wanted[identity], sfn.describe_execution(executionArn=arn)
                 )
-        time.sleep(poll)
+        if on_progress:
+            on_progress(len(done))
+        time.sleep(poll if len(wanted) - len(done) <= 10 else max(poll, 1.0))
     return [done[(u.key, u.etag)] for u in uploads]
 
 

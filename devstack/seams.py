@@ -165,7 +165,7 @@ def _lambda_client(region: str):
     return boto3.client(
         "lambda",
         region_name=region,
-        endpoint_url=f"http://localhost:{moto_server_port()}",
+        endpoint_url=f"http://127.0.0.1:{moto_server_port()}",
         aws_access_key_id="ak",
         aws_secret_access_key="sk",  # noqa: S106
         config=Config(

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import boto3
 from moto.core.config import default_user_config
+from moto.moto_server.werkzeug_app import MotoRequestHandler
 from moto.server import ThreadedMotoServer
 
 from devstack import seams
@@ -58,6 +59,8 @@ class LocalStack:
         logging.getLogger("moto.stepfunctions.parser").setLevel(logging.CRITICAL)
         seams.install(self._invoke)
         default_user_config["stepfunctions"]["execute_state_machine"] = True
+        # Keep-alive: boto3 reuses its connections instead of opening one per request.
+        MotoRequestHandler.protocol_version = "HTTP/1.1"
         self._server = ThreadedMotoServer(ip_address="127.0.0.1", port=self.port, verbose=False)
         self._server.start()
         host, port = self._server.get_host_and_port()

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack
 from dataclasses import asdict, dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
 
 from devstack import runs, seeding
@@ -286,20 +286,6 @@ class Progress:
             print(line, file=self.stream, flush=True)
 
 
-def _watch(deployment: Deployment, since: datetime, progress: Progress, stop: threading.Event) -> None:
-    """Feed the bar with the number of this workload's executions that have ended."""
-    sfn = deployment.client("stepfunctions")
-    machine = deployment["StateMachineArn"]
-    while not stop.wait(0.5):
-        try:
-            pages = sfn.get_paginator("list_executions").paginate(stateMachineArn=machine)
-            executions = [e for p in pages for e in p["executions"]]
-            ended = sum(1 for e in executions if e["status"] != "RUNNING" and e["startDate"] >= since)
-        except Exception:  # noqa: S112 - the bar is best effort; runs.wait decides
-            continue
-        progress.set_finished(ended)
-
-
 @dataclass
 class Result:
     jobs: list[Job]
@@ -322,18 +308,9 @@ def run(
     bar = Progress(len(jobs), enabled=progress)
     started = datetime.now(UTC)
     t0 = time.perf_counter()
-    stop = threading.Event()
-    watcher = threading.Thread(
-        target=_watch, args=(deployment, started - timedelta(seconds=1), bar, stop), daemon=True
-    )
-    watcher.start()
-    try:
-        uploads = upload_many(deployment, jobs, on_upload=bar.upload_done)
-        uploaded = time.perf_counter() - t0
-        outcomes = runs.wait(deployment, uploads, timeout=timeout)
-    finally:
-        stop.set()
-        watcher.join()
+    uploads = upload_many(deployment, jobs, on_upload=bar.upload_done)
+    uploaded = time.perf_counter() - t0
+    outcomes = runs.wait(deployment, uploads, timeout=timeout, on_progress=bar.set_finished)
     wall = time.perf_counter() - t0
     bar.set_finished(len(jobs))
     bar.draw(final=True)
