@@ -41,7 +41,9 @@ def cmd_run(args: argparse.Namespace) -> int:
         deployment = _deployment(args, resources)
         if not args.no_seed:
             print(seeding.seed(deployment, args.students, args.encodings), file=sys.stderr)
-        videos = args.videos or sorted(seeding.SAMPLE_VIDEOS.glob("*.mp4"))
+        here = Path.cwd()
+        samples = sorted(seeding.SAMPLE_VIDEOS.glob("*.mp4"))
+        videos = args.videos or [p.relative_to(here) if p.is_relative_to(here) else p for p in samples]
         uploads = [runs.upload(deployment, Path(v)) for v in videos]
         outcomes = runs.wait(deployment, uploads, timeout=args.timeout)
         for result in outcomes:
