@@ -4,7 +4,7 @@ import json
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from urllib.parse import unquote_plus
 
 from classroom_common import keys
@@ -123,12 +123,19 @@ def wait(
     return [done[(u.key, u.etag)] for u in uploads]
 
 
+def local_path(out_dir: Path, key: str) -> Path:
+    """Where an object key lands under ``out_dir``: its prefixes become folders, and no part of
+    the key (``..``, a leading ``/``) can lead outside ``out_dir``."""
+    parts = [p for p in PurePosixPath(key).parts if p not in ("/", ".", "..")]
+    return out_dir.joinpath(*parts)
+
+
 def download(deployment: Deployment, result: Outcome, out_dir: Path) -> list[Path]:
     """Copy the CSV (or error report) and the annotated frame into ``out_dir``."""
     s3 = deployment.client("s3")
-    files = [(deployment["OutputBucketName"], result.output_key, out_dir / result.output_key)]
+    files = [(deployment["OutputBucketName"], result.output_key, local_path(out_dir, result.output_key))]
     if result.annotated_key:
-        target = out_dir / f"{keys.stem(Path(result.output_key).as_posix())}.annotated.jpg"
+        target = local_path(out_dir, f"{keys.stem(result.output_key)}.annotated.jpg")
         files.append((deployment["ArtifactsBucketName"], result.annotated_key, target))
     for bucket, key, target in files:
         target.parent.mkdir(parents=True, exist_ok=True)

@@ -65,3 +65,11 @@ def test_run_prefix_is_per_upload():
     assert a == "runs/a b/ç/test_0/etag1/"
     assert keys.run_prefix("a b/ç/test_0.mp4", "etag2") != a  # a new upload to the same key
     assert keys.run_prefix("a b/ç/test_0.mp4", "etag1") == a  # the same upload, again
+
+
+def test_downloaded_keys_stay_inside_the_output_folder(tmp_path):
+    from devstack.runs import local_path
+
+    assert local_path(tmp_path, "a b/ç/test_0.csv") == tmp_path / "a b" / "ç" / "test_0.csv"
+    for key in ("../../etc/passwd.csv", "/abs/x.csv", "a/../../x.csv", "./x.csv"):
+        assert tmp_path in local_path(tmp_path, key).parents, key
