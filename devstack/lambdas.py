@@ -125,8 +125,13 @@ class _Worker:
         with contextlib.suppress(OSError):
             self.conn.send(None)
         self.process.join(1)
+        self.kill()
+
+    def kill(self) -> None:
         if self.process.is_alive():
             self.process.kill()
+        self.process.join(5)
+        self.conn.close()
 
 
 class Throttled(Exception):
@@ -189,27 +194,43 @@ class FunctionPool:
 
     def invoke(self, event: dict) -> Result:
         started = time.perf_counter()
-        self.invocations += 1
+        with self._lock:
+            self.invocations += 1
         fault = self.faults(event) if self.faults else None
         if fault == "throttle":
             raise Throttled(f"Rate exceeded for {self.spec.name}")
-        worker, init_logs = self._acquire()
+        try:
+            worker, init_logs = self._acquire()
+        except (EOFError, OSError) as error:  # the process died while starting (a crash in an import)
+            return self._done(self._failure("Runtime.ExitError", f"the runtime exited at start: {error!r}"))
         if worker.init[1]:  # the handler module failed to import
-            self._release(None)
-            worker.stop()
+            self._discard(worker)
             return self._done(Result(worker.init[0], True, init_logs, 0.0))
-        answer = worker.call(event, self.spec.timeout, hang=fault == "timeout")
+        try:
+            answer = worker.call(event, self.spec.timeout, hang=fault == "timeout")
+        except (EOFError, OSError):  # the process died mid-invocation (sys.exit, a crash, out of memory)
+            worker.process.join(1)
+            code = worker.process.exitcode
+            self._discard(worker)
+            return self._done(self._failure("Runtime.ExitError", f"the runtime exited with status {code}"))
         if answer is None:
-            worker.process.kill()
-            self._release(None)
+            self._discard(worker)
             message = f"Task timed out after {self.spec.timeout:.2f} seconds"
-            payload = json.dumps({"errorType": "Sandbox.Timedout", "errorMessage": message})
-            return self._done(
-                Result(payload, True, init_logs + message + "\n", time.perf_counter() - started)
-            )
+            result = self._failure("Sandbox.Timedout", message, time.perf_counter() - started)
+            result.logs = init_logs + message + "\n"
+            return self._done(result)
         self._release(worker)
         payload, errored, logs = answer
         return self._done(Result(payload, errored, init_logs + logs, time.perf_counter() - started))
+
+    def _discard(self, worker: _Worker) -> None:
+        """A worker that cannot serve again: end it and free its slot in the pool."""
+        worker.kill()
+        self._release(None)
+
+    @staticmethod
+    def _failure(error_type: str, message: str, seconds: float = 0.0) -> Result:
+        return Result(json.dumps({"errorType": error_type, "errorMessage": message}), True, "", seconds)
 
     def _done(self, result: Result) -> Result:
         self._log(result.logs)

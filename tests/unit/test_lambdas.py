@@ -1,0 +1,63 @@
+"""The local stack's worker pools: warm reuse, timeouts, and workers that die."""
+
+import json
+
+from devstack.lambdas import FunctionPool
+from devstack.template import FunctionSpec
+
+HANDLER = """
+import os, sys, time
+STARTED = time.time()
+def lambda_handler(event, context):
+    if event.get("exit"):
+        sys.exit(3)
+    if event.get("sleep"):
+        time.sleep(event["sleep"])
+    print("log line")
+    return {"pid": os.getpid(), "started": STARTED, "remaining_ms": context.get_remaining_time_in_millis()}
+"""
+
+
+def pool(tmp_path, timeout: int = 2) -> FunctionPool:
+    (tmp_path / "app.py").write_text(HANDLER)
+    spec = FunctionSpec("Fn", "fn", tmp_path, "app.lambda_handler", timeout, 128, {}, ())
+    return FunctionPool(spec, {}, max_workers=1, log_file=tmp_path / "fn.log")
+
+
+def test_a_warm_worker_serves_again_and_its_logs_are_kept(tmp_path):
+    fn = pool(tmp_path)
+    try:
+        first, second = fn.invoke({}), fn.invoke({})
+    finally:
+        fn.close()
+    assert not first.errored and not second.errored
+    one, two = json.loads(first.payload), json.loads(second.payload)
+    assert one["pid"] == two["pid"] and one["started"] == two["started"]  # the same warm container
+    assert 0 < one["remaining_ms"] <= 2000
+    assert "log line" in first.logs and (tmp_path / "fn.log").read_text().count("log line") == 2
+
+
+def test_a_timeout_kills_the_worker_and_the_next_invocation_gets_a_new_one(tmp_path):
+    fn = pool(tmp_path, timeout=1)
+    try:
+        before = json.loads(fn.invoke({}).payload)["pid"]
+        timed_out = fn.invoke({"sleep": 5})
+        after = fn.invoke({})
+    finally:
+        fn.close()
+    assert timed_out.errored and json.loads(timed_out.payload)["errorType"] == "Sandbox.Timedout"
+    assert not after.errored and json.loads(after.payload)["pid"] != before
+
+
+def test_a_worker_that_exits_frees_its_place_in_the_pool(tmp_path):
+    fn = pool(tmp_path)
+    try:
+        results = [fn.invoke({"exit": True}), fn.invoke({"exit": True}), fn.invoke({})]
+    finally:
+        fn.close()
+    for died in results[:2]:
+        error = json.loads(died.payload)
+        assert (
+            died.errored and error["errorType"] == "Runtime.ExitError" and "status 3" in error["errorMessage"]
+        )
+    assert not results[2].errored  # with max_workers=1, a leaked slot would block here forever
