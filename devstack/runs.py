@@ -16,6 +16,8 @@ class Upload:
     video: str
     key: str
     etag: str
+    version_id: str | None = None  # set when the input bucket is versioned, as the template's is
+    at: float = field(default_factory=time.time)  # when it was sent (runs that began before are older)
 
 
 @dataclass
@@ -42,20 +44,35 @@ class Outcome:
         return f"{self.video}  {self.status}  {who}  -> {self.output_key}  {self.seconds:.2f}s"
 
 
-def upload(deployment: Deployment, path: Path, key: str | None = None) -> Upload:
-    key = key or path.name
+def upload(deployment: Deployment, path: Path, key: str | None = None, body: bytes | None = None) -> Upload:
+    """Put a video into the input bucket (``body``, or the file's bytes) under ``key`` (or its name)."""
+    key, at = key or path.name, time.time()
     response = deployment.client("s3").put_object(
-        Bucket=deployment["InputBucketName"], Key=key, Body=path.read_bytes(), ContentType="video/mp4"
+        Bucket=deployment["InputBucketName"],
+        Key=key,
+        Body=path.read_bytes() if body is None else body,
+        ContentType="video/mp4",
     )
-    return Upload(str(path), key, response["ETag"].strip('"'))
+    return Upload(str(path), key, response["ETag"].strip('"'), response.get("VersionId"), at)
 
 
-def _identity(execution_input: str) -> tuple[str, str] | None:
+def _identity(execution_input: str) -> tuple[str, str, str | None] | None:
+    """The upload an execution is for: (key, ETag, version id), from its S3 event."""
     try:
         obj = json.loads(execution_input)["detail"]["object"]
-        return unquote_plus(obj["key"]), obj.get("etag", "")
+        return unquote_plus(obj["key"]), obj.get("etag", ""), obj.get("version-id")
     except (KeyError, TypeError, ValueError):
         return None
+
+
+def _for(upload: Upload, identity: tuple[str, str, str | None], started: float) -> bool:
+    """Whether an execution (its identity and start time) is this upload's run, not an earlier one's."""
+    key, etag, version = identity
+    if (key, etag) != (upload.key, upload.etag):
+        return False
+    if upload.version_id and version:
+        return version == upload.version_id
+    return started >= upload.at - 5  # unversioned: the same bytes uploaded again start a new run
 
 
 def outcome(deployment: Deployment, upload: Upload, execution: dict) -> Outcome:
@@ -99,28 +116,39 @@ def wait(
     moto's server, so while many are running the list is read once a second.
     """
     sfn = deployment.client("stepfunctions")
-    wanted = {(u.key, u.etag): u for u in uploads}
-    seen: dict[str, tuple[str, str] | None] = {}
-    done: dict[tuple[str, str], Outcome] = {}
+    by_key: dict[tuple[str, str], list[int]] = {}
+    for i, u in enumerate(uploads):
+        by_key.setdefault((u.key, u.etag), []).append(i)
+    seen: dict[str, tuple[tuple[str, str, str | None] | None, dict]] = {}  # arn -> (identity, description)
+    done: dict[int, Outcome] = {}
+    used: set[str] = set()  # executions already given to an upload
     deadline = time.monotonic() + timeout
-    while len(done) < len(wanted):
+    while len(done) < len(uploads):
         if time.monotonic() > deadline:
-            missing = [u.key for k, u in wanted.items() if k not in done]
+            missing = [u.key for i, u in enumerate(uploads) if i not in done]
             raise TimeoutError(f"no outcome after {timeout:.0f} s for {missing}")
         pages = sfn.get_paginator("list_executions").paginate(stateMachineArn=deployment["StateMachineArn"])
         for item in (e for page in pages for e in page["executions"]):
             arn = item["executionArn"]
             if arn not in seen:
-                seen[arn] = _identity(sfn.describe_execution(executionArn=arn)["input"])
-            identity = seen[arn]
-            if identity in wanted and identity not in done and item["status"] != "RUNNING":
-                done[identity] = outcome(
-                    deployment, wanted[identity], sfn.describe_execution(executionArn=arn)
-                )
+                described = sfn.describe_execution(executionArn=arn)
+                seen[arn] = (_identity(described["input"]), described)
+            identity, described = seen[arn]
+            if identity is None or item["status"] == "RUNNING" or arn in used:
+                continue
+            for i in by_key.get(identity[:2], []):
+                if i not in done and _for(uploads[i], identity, item["startDate"].timestamp()):
+                    if described["status"] == "RUNNING":  # described while it ran: read it again
+                        described = sfn.describe_execution(executionArn=arn)
+                        seen[arn] = (identity, described)
+                    done[i] = outcome(deployment, uploads[i], described)
+                    used.add(arn)
+                    break
         if on_progress:
             on_progress(len(done))
-        time.sleep(poll if len(wanted) - len(done) <= 10 else max(poll, 1.0))
-    return [done[(u.key, u.etag)] for u in uploads]
+        if len(done) < len(uploads):
+            time.sleep(poll if len(uploads) - len(done) <= 10 else max(poll, 1.0))
+    return [done[i] for i in range(len(uploads))]
 
 
 def local_path(out_dir: Path, key: str) -> Path:

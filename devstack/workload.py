@@ -169,14 +169,12 @@ def upload_many(
     """Upload every job at once (one thread each, up to 64); uploads in job order."""
     deployment.client("s3")  # create the client before the threads share it
     bodies = {job.path: job.path.read_bytes() for job in jobs}
-    s3 = deployment.client("s3")
-    bucket = deployment["InputBucketName"]
 
     def put(job: Job) -> runs.Upload:
-        response = s3.put_object(Bucket=bucket, Key=job.key, Body=bodies[job.path], ContentType="video/mp4")
+        sent = runs.upload(deployment, job.path, key=job.key, body=bodies[job.path])
         if on_upload:
             on_upload()
-        return runs.Upload(str(job.path), job.key, response["ETag"].strip('"'))
+        return sent
 
     with ThreadPoolExecutor(max_workers=max(1, min(64, len(jobs)))) as pool:
         return list(pool.map(put, jobs))
@@ -304,7 +302,6 @@ def run(
     progress: bool = True,
 ) -> Result:
     """Upload ``jobs`` all at once, wait for every outcome and check it against ``mapping``."""
-    deployment.client("stepfunctions")
     bar = Progress(len(jobs), enabled=progress)
     started = datetime.now(UTC)
     t0 = time.perf_counter()

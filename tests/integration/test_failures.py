@@ -165,3 +165,16 @@ def test_reupload_to_the_same_key_is_processed_again(stack):
     assert two.students[0]["name"] == "president_obama"
     body = d.client("s3").get_object(Bucket=d["OutputBucketName"], Key="reup/clip.csv")["Body"].read()
     assert b"president_obama" in body and b"president_trump" not in body
+
+
+def test_the_same_bytes_uploaded_again_are_a_new_run(stack):
+    """A new upload of identical bytes (same ETag, new version) is its own run, and `runs.wait`
+    reports that run, not the earlier one."""
+    d = stack.deployment
+    first = runs.upload(d, SAMPLES / "videos" / "test_4.mp4", key="again/clip.mp4")
+    (one,) = runs.wait(d, [first], timeout=120)
+    second = runs.upload(d, SAMPLES / "videos" / "test_4.mp4", key="again/clip.mp4")
+    (two,) = runs.wait(d, [second], timeout=120)
+    assert first.etag == second.etag and first.version_id != second.version_id
+    assert one.execution_arn != two.execution_arn
+    assert one.status == two.status == "SUCCEEDED"
