@@ -73,6 +73,7 @@ def extract_frames(*, video: Video, artifacts_bucket: str) -> Frames:
 @logger.inject_lambda_context
 @tracer.capture_lambda_handler
 @metrics.log_metrics
+@storage.transient_errors
 def lambda_handler(event: dict, context: LambdaContext) -> dict:
     idempotency.register(context)
     video = Video.from_event(event)

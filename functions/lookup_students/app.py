@@ -16,6 +16,7 @@ metrics = Metrics()
 @logger.inject_lambda_context
 @tracer.capture_lambda_handler
 @metrics.log_metrics
+@storage.transient_errors
 def lambda_handler(event: dict, context: LambdaContext) -> dict:
     recognition = Recognition(**event["recognition"])
     result = lookup(storage.env("STUDENTS_TABLE"), [m.name for m in recognition.students])

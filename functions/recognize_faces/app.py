@@ -34,6 +34,8 @@ def known_faces(bucket: str, key: str) -> KnownFaces:
             _known[key] = (etag, KnownFaces.from_bytes(storage.get_bytes(bucket, key)))
             logger.info("known faces loaded", extra={"etag": etag, "people": len(_known[key][1].people)})
     except ClientError as error:
+        if storage.is_transient(error):
+            raise
         raise KnownFacesUnavailable(f"cannot read s3://{bucket}/{key}: {error}") from error
     except ValueError as error:
         raise KnownFacesUnavailable(f"s3://{bucket}/{key} is not a known-faces file: {error}") from error
@@ -61,6 +63,7 @@ def recognize(*, video: Video, frames: Frames, known: KnownFaces) -> Recognition
 @logger.inject_lambda_context
 @tracer.capture_lambda_handler
 @metrics.log_metrics
+@storage.transient_errors
 def lambda_handler(event: dict, context: LambdaContext) -> dict:
     idempotency.register(context)
     video, frames = Video(**event["video"]), Frames(**event["frames"])

@@ -15,6 +15,7 @@ metrics = Metrics()
 @logger.inject_lambda_context
 @tracer.capture_lambda_handler
 @metrics.log_metrics
+@storage.transient_errors
 def lambda_handler(event: dict, context: LambdaContext) -> dict:
     report = describe(event["state"], event["execution"])
     video_key = report["video"].get("key") or "unknown"

@@ -26,6 +26,7 @@ def write_report(*, video: Video, lookup: Lookup, bucket: str) -> Report:
 @logger.inject_lambda_context
 @tracer.capture_lambda_handler
 @metrics.log_metrics
+@storage.transient_errors
 def lambda_handler(event: dict, context: LambdaContext) -> dict:
     idempotency.register(context)
     video, lookup = Video(**event["video"]), Lookup(**event["lookup"])
