@@ -43,6 +43,7 @@ from moto.stepfunctions.parser.asl.component.state.exec.state_task import lambda
 from moto.stepfunctions.parser.asl.parse.asl_parser import AmazonStateLanguageParser
 
 from devstack.lambdas import Throttled
+from devstack.template import ACCOUNT, REGION
 
 MOTO_VERSION = "5.2.5"
 log = logging.getLogger("devstack")
@@ -113,8 +114,18 @@ def _send_to_targets(self: events_models.Rule, original_event: dict, transform_i
 _REASONS = {"Put": "PutObject", "Post": "PostObject", "Copy": "CopyObject"}
 
 
-def s3_event(account_id: str, region: str, bucket: str, event_name: str, key: Any) -> dict:
-    """An ``Object Created`` event shaped as S3 sends it to EventBridge (URL-encoded key)."""
+def s3_event(
+    bucket: str,
+    key: str,
+    size: int,
+    etag: str,
+    version_id: str | None = None,
+    event_name: str = "s3:ObjectCreated:Put",
+    account_id: str = ACCOUNT,
+    region: str = REGION,
+) -> dict:
+    """An S3 event shaped as S3 sends it to EventBridge: URL-encoded key, unquoted ETag, ISO time."""
+    action = event_name.rsplit(":", 1)[-1]
     return {
         "version": "0",
         "id": str(uuid.uuid4()),
@@ -128,16 +139,16 @@ def s3_event(account_id: str, region: str, bucket: str, event_name: str, key: An
             "version": "0",
             "bucket": {"name": bucket},
             "object": {
-                "key": quote_plus(key.name, safe="/"),
-                "size": key.size,
-                "etag": key.etag.strip('"'),
-                **({"version-id": key.version_id} if key.version_id else {}),
+                "key": quote_plus(key, safe="/"),
+                "size": size,
+                "etag": etag.strip('"'),
+                **({"version-id": version_id} if version_id and version_id != "null" else {}),
                 "sequencer": f"{uuid.uuid4().int % 16**16:016X}",
             },
             "request-id": uuid.uuid4().hex[:16].upper(),
             "requester": account_id,
             "source-ip-address": "127.0.0.1",
-            "reason": _REASONS.get(event_name.rsplit(":", 1)[-1], event_name.rsplit(":", 1)[-1]),
+            "reason": _REASONS.get(action, action),
         },
     }
 
@@ -145,7 +156,9 @@ def s3_event(account_id: str, region: str, bucket: str, event_name: str, key: An
 def _send_event_bridge_message(account_id: str, bucket: Any, event_name: str, key: Any) -> None:
     from moto.events.models import events_backends
 
-    event = s3_event(account_id, bucket.region_name, bucket.name, event_name, key)
+    event = s3_event(
+        bucket.name, key.name, key.size, key.etag, key.version_id, event_name, account_id, bucket.region_name
+    )
     for event_bus in events_backends[account_id][bucket.region_name].event_buses.values():
         for rule in list(event_bus.rules.values()):
             try:

@@ -1,6 +1,7 @@
 """Start moto on loopback and create the template's resources in it, with our handlers as the Lambdas."""
 
 import dataclasses
+import functools
 import io
 import json
 import logging
@@ -9,7 +10,6 @@ import threading
 import zipfile
 from pathlib import Path
 
-import boto3
 from moto.core.config import default_user_config
 from moto.moto_server.werkzeug_app import MotoRequestHandler
 from moto.server import ThreadedMotoServer
@@ -49,8 +49,10 @@ class LocalStack:
     def __exit__(self, *exc: object) -> None:
         self.stop()
 
-    @property
+    @functools.cached_property
     def deployment(self) -> Deployment:
+        """The running stack as a client sees it (outputs and boto3 clients)."""
+        assert self.endpoint, "start() the stack first"
         return Deployment(self.template.outputs(), endpoint=self.endpoint)
 
     def start(self) -> "LocalStack":
@@ -87,13 +89,7 @@ class LocalStack:
         return self.pools[self.template.physical_name(logical_id)]
 
     def client(self, service: str):
-        return boto3.client(
-            service,
-            endpoint_url=self.endpoint,
-            region_name=REGION,
-            aws_access_key_id="testing",
-            aws_secret_access_key="testing",  # noqa: S106
-        )
+        return self.deployment.client(service)
 
     def _invoke(self, function_name: str, event: dict) -> tuple[str, bool, str]:
         result = self.pools[function_name].invoke(event)
@@ -111,20 +107,7 @@ class LocalStack:
 
     def _create_resources(self) -> None:
         t = self.template
-        for logical_id, resource in t.of_type("AWS::S3::Bucket").items():
-            self._create_bucket(t.physical_name(logical_id), t.resolve(resource.get("Properties", {})))
-        dynamodb = self.client("dynamodb")
-        for logical_id, resource in t.of_type("AWS::DynamoDB::Table").items():
-            props = t.resolve(resource["Properties"])
-            name = t.physical_name(logical_id)
-            dynamodb.create_table(
-                TableName=name,
-                AttributeDefinitions=props["AttributeDefinitions"],
-                KeySchema=props["KeySchema"],
-                BillingMode=props.get("BillingMode", "PAY_PER_REQUEST"),
-            )
-            if ttl := props.get("TimeToLiveSpecification"):
-                dynamodb.update_time_to_live(TableName=name, TimeToLiveSpecification=ttl)
+        create_storage(t, self.client("s3"), self.client("dynamodb"))
         self.client("iam").create_role(
             RoleName=ROLE.rsplit("/", 1)[1],
             AssumeRolePolicyDocument=json.dumps(
@@ -182,26 +165,45 @@ class LocalStack:
                 events.put_rule(Name=rule, EventPattern=json.dumps(pattern), State="ENABLED")
                 events.put_targets(Rule=rule, Targets=[{"Id": event_name, "Arn": arn, "RoleArn": ROLE}])
 
-    def _create_bucket(self, name: str, props: dict) -> None:
-        s3 = self.client("s3")
-        s3.create_bucket(Bucket=name)
-        if props.get("VersioningConfiguration"):
-            s3.put_bucket_versioning(Bucket=name, VersioningConfiguration=props["VersioningConfiguration"])
-        if props.get("BucketEncryption"):
-            rules = [
-                {"ApplyServerSideEncryptionByDefault": r["ServerSideEncryptionByDefault"]}
-                for r in props["BucketEncryption"]["ServerSideEncryptionConfiguration"]
-            ]
-            s3.put_bucket_encryption(Bucket=name, ServerSideEncryptionConfiguration={"Rules": rules})
-        if props.get("PublicAccessBlockConfiguration"):
-            s3.put_public_access_block(
-                Bucket=name, PublicAccessBlockConfiguration=props["PublicAccessBlockConfiguration"]
-            )
-        if (
-            props.get("NotificationConfiguration", {})
-            .get("EventBridgeConfiguration", {})
-            .get("EventBridgeEnabled")
-        ):
-            s3.put_bucket_notification_configuration(
-                Bucket=name, NotificationConfiguration={"EventBridgeConfiguration": {}}
-            )
+
+def create_storage(template: Template, s3, dynamodb) -> None:
+    """The template's buckets and tables, with the properties moto models (versioning, encryption,
+    public access block, EventBridge notifications, time to live)."""
+    for logical_id, resource in template.of_type("AWS::S3::Bucket").items():
+        name = template.physical_name(logical_id)
+        _create_bucket(s3, name, template.resolve(resource.get("Properties", {})))
+    for logical_id, resource in template.of_type("AWS::DynamoDB::Table").items():
+        props = template.resolve(resource["Properties"])
+        name = template.physical_name(logical_id)
+        dynamodb.create_table(
+            TableName=name,
+            AttributeDefinitions=props["AttributeDefinitions"],
+            KeySchema=props["KeySchema"],
+            BillingMode=props.get("BillingMode", "PAY_PER_REQUEST"),
+        )
+        if ttl := props.get("TimeToLiveSpecification"):
+            dynamodb.update_time_to_live(TableName=name, TimeToLiveSpecification=ttl)
+
+
+def _create_bucket(s3, name: str, props: dict) -> None:
+    s3.create_bucket(Bucket=name)
+    if props.get("VersioningConfiguration"):
+        s3.put_bucket_versioning(Bucket=name, VersioningConfiguration=props["VersioningConfiguration"])
+    if props.get("BucketEncryption"):
+        rules = [
+            {"ApplyServerSideEncryptionByDefault": r["ServerSideEncryptionByDefault"]}
+            for r in props["BucketEncryption"]["ServerSideEncryptionConfiguration"]
+        ]
+        s3.put_bucket_encryption(Bucket=name, ServerSideEncryptionConfiguration={"Rules": rules})
+    if props.get("PublicAccessBlockConfiguration"):
+        s3.put_public_access_block(
+            Bucket=name, PublicAccessBlockConfiguration=props["PublicAccessBlockConfiguration"]
+        )
+    if (
+        props.get("NotificationConfiguration", {})
+        .get("EventBridgeConfiguration", {})
+        .get("EventBridgeEnabled")
+    ):
+        s3.put_bucket_notification_configuration(
+            Bucket=name, NotificationConfiguration={"EventBridgeConfiguration": {}}
+        )

@@ -8,7 +8,6 @@ import uuid
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from urllib.parse import quote_plus
 
 import boto3
 import pytest
@@ -16,7 +15,9 @@ from moto import mock_aws
 
 from classroom_common import storage
 from classroom_common.known_faces import KnownFaces, from_course_pickle
-from devstack.template import ACCOUNT, REGION, FunctionSpec, Template
+from devstack.seams import s3_event
+from devstack.stack import create_storage
+from devstack.template import REGION, FunctionSpec, Template
 from tests.conftest import ROOT, SAMPLES, load_handler
 
 TEMPLATE = Template()
@@ -124,57 +125,14 @@ class Cloud:
 
 
 def object_created_event(s3, bucket: str, key: str, version_id: str | None = None) -> dict:
-    """An ``Object Created`` event as S3 sends it to EventBridge: URL-encoded key, unquoted ETag."""
+    """The ``Object Created`` event S3 sends to EventBridge for this object (the local stack's shape)."""
     head = s3.head_object(Bucket=bucket, Key=key, **({"VersionId": version_id} if version_id else {}))
-    version = head.get("VersionId")
-    return {
-        "version": "0",
-        "id": str(uuid.uuid4()),
-        "detail-type": "Object Created",
-        "source": "aws.s3",
-        "account": ACCOUNT,
-        "time": "2024-09-02T10:00:00Z",
-        "region": REGION,
-        "resources": [f"arn:aws:s3:::{bucket}"],
-        "detail": {
-            "version": "0",
-            "bucket": {"name": bucket},
-            "object": {
-                "key": quote_plus(key, safe="/"),
-                "size": head["ContentLength"],
-                "etag": head["ETag"].strip('"'),
-                **({"version-id": version} if version and version != "null" else {}),
-                "sequencer": "0062E99A88DC407460",
-            },
-            "request-id": "N4N7GDK58NMKJ12R",
-            "requester": ACCOUNT,
-            "source-ip-address": "127.0.0.1",
-            "reason": "PutObject",
-        },
-    }
-
-
-def _create_resources(template: Template) -> None:
-    s3, dynamodb = storage.s3(), storage.dynamodb()
-    for logical_id, resource in template.of_type("AWS::S3::Bucket").items():
-        name = template.physical_name(logical_id)
-        s3.create_bucket(Bucket=name)
-        versioning = resource.get("Properties", {}).get("VersioningConfiguration", {})
-        if versioning.get("Status") == "Enabled":
-            s3.put_bucket_versioning(Bucket=name, VersioningConfiguration={"Status": "Enabled"})
-    for logical_id, resource in template.of_type("AWS::DynamoDB::Table").items():
-        props = resource["Properties"]
-        dynamodb.create_table(
-            TableName=template.physical_name(logical_id),
-            AttributeDefinitions=props["AttributeDefinitions"],
-            KeySchema=props["KeySchema"],
-            BillingMode=props.get("BillingMode", "PAY_PER_REQUEST"),
-        )
+    return s3_event(bucket, key, head["ContentLength"], head["ETag"], head.get("VersionId"))
 
 
 @pytest.fixture
 def cloud(aws) -> Cloud:
-    _create_resources(TEMPLATE)
+    create_storage(TEMPLATE, storage.s3(), storage.dynamodb())
     return Cloud(TEMPLATE.outputs())
 
 
