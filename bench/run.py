@@ -147,17 +147,20 @@ def ours_in_process(clips: list[Path], repeat: int) -> dict[str, float]:
     sys.path[:0] = [str(ROOT / "functions" / "extract_frames"), str(ROOT / "functions" / "recognize_faces")]
     from classroom_common.faces import load_models
     from frames import Limits, extract
-    from recognition import recognize_frames
+    from recognition import MAX_FACES_PER_FRAME, recognize_frames
 
     load_models()
     known = from_course_pickle(seeding.SAMPLE_ENCODINGS.read_bytes())
-    samples_per_clip = int(Template().ref("FrameSamples"))
+    template = Template()
+    samples_per_clip, threshold = int(template.ref("FrameSamples")), float(template.ref("MatchThreshold"))
     samples: dict[str, list[float]] = {c.name: [] for c in clips}
     for _ in range(repeat):
         for clip in clips:
             started = time.perf_counter()
             _, jpegs = extract(clip, samples_per_clip, Limits())
-            recognize_frames(len(jpegs), lambda i, jpegs=jpegs: jpegs[i][1], known, 0.6, 40)
+            recognize_frames(
+                len(jpegs), lambda i, jpegs=jpegs: jpegs[i][1], known, threshold, MAX_FACES_PER_FRAME
+            )
             samples[clip.name].append(time.perf_counter() - started)
     return {name: statistics.median(values) for name, values in samples.items()}
 

@@ -148,11 +148,9 @@ def function_environment(endpoint: str, idempotency: bool = True) -> dict[str, s
     """What a worker adds to its template environment to reach the local stack at ``endpoint``;
     without ``idempotency`` a step repeats its work instead of returning the result recorded for
     the upload (POWERTOOLS_IDEMPOTENCY_DISABLED)."""
-    from devstack.stack import LocalStack
+    from devstack import stack
 
-    stack = LocalStack()  # not started: only its environment recipe is used
-    stack.endpoint = endpoint
-    environment = stack.function_environment()
+    environment = stack.function_environment(endpoint)
     if not idempotency:
         environment["POWERTOOLS_IDEMPOTENCY_DISABLED"] = "true"
     return environment

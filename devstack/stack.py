@@ -95,16 +95,6 @@ class LocalStack:
         result = self.pools[function_name].invoke(event)
         return result.payload, result.errored, result.logs
 
-    def function_environment(self) -> dict[str, str]:
-        """What a worker adds to its template environment to reach this stack."""
-        return {
-            **CREDENTIALS,
-            "AWS_ENDPOINT_URL": self.endpoint,
-            "AWS_REGION": REGION,
-            "AWS_DEFAULT_REGION": REGION,
-            "POWERTOOLS_TRACE_DISABLED": "true",
-        }
-
     def _create_resources(self) -> None:
         t = self.template
         create_storage(t, self.client("s3"), self.client("dynamodb"))
@@ -133,7 +123,7 @@ class LocalStack:
         code = io.BytesIO()
         with zipfile.ZipFile(code, "w") as archive:
             archive.writestr("README", "run by devstack's worker pools")
-        environment = self.function_environment()
+        environment = function_environment(self.endpoint)
         for spec in t.functions().values():
             if spec.logical_id in self.timeouts:
                 spec = dataclasses.replace(spec, timeout=self.timeouts[spec.logical_id])
@@ -164,6 +154,17 @@ class LocalStack:
                 rule = f"{t.physical_name(logical_id)}-{event_name}"
                 events.put_rule(Name=rule, EventPattern=json.dumps(pattern), State="ENABLED")
                 events.put_targets(Rule=rule, Targets=[{"Id": event_name, "Arn": arn, "RoleArn": ROLE}])
+
+
+def function_environment(endpoint: str) -> dict[str, str]:
+    """What a worker adds to its template environment to reach the local stack at ``endpoint``."""
+    return {
+        **CREDENTIALS,
+        "AWS_ENDPOINT_URL": endpoint,
+        "AWS_REGION": REGION,
+        "AWS_DEFAULT_REGION": REGION,
+        "POWERTOOLS_TRACE_DISABLED": "true",
+    }
 
 
 def create_storage(template: Template, s3, dynamodb) -> None:

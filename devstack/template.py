@@ -1,6 +1,5 @@
 """Read template.yaml (CloudFormation tags included) and resolve what the local stack needs from it."""
 
-import json
 import re
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -180,7 +179,3 @@ class Template:
             for name, event in events.items()
             if event["Type"] == "EventBridgeRule"
         }
-
-
-def dumps(value: Any) -> str:
-    return json.dumps(value, separators=(",", ":"))

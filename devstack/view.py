@@ -13,7 +13,6 @@ import json
 import signal
 import sys
 import tempfile
-import threading
 from collections.abc import Callable
 from contextlib import ExitStack, suppress
 from dataclasses import dataclass, field
@@ -745,7 +744,6 @@ class Viewer:
         self._described: dict[str, dict] = {}  # finished executions' descriptions
         self._finished: dict[str, tuple[dict, dict, list[dict]]] = {}
         self._definitions: dict[str, dict] = {}
-        self._lock = threading.Lock()
 
     @property
     def sfn(self):

@@ -13,14 +13,14 @@ from classroom_common.errors import KnownFacesUnavailable
 from classroom_common.faces import load_models
 from classroom_common.known_faces import KnownFaces
 from classroom_common.models import Frames, Recognition, Video
-from recognition import recognize_frames
+from recognition import MAX_FACES_PER_FRAME, recognize_frames
 
 logger = Logger()
 tracer = Tracer()
 metrics = Metrics()
 
 THRESHOLD = float(os.environ.get("MATCH_THRESHOLD", "0.6"))
-MAX_FACES = int(os.environ.get("MAX_FACES_PER_FRAME", "40"))
+MAX_FACES = int(os.environ.get("MAX_FACES_PER_FRAME", MAX_FACES_PER_FRAME))
 load_models()
 
 _known: dict[str, tuple[str, KnownFaces]] = {}  # object key -> (ETag, known faces)

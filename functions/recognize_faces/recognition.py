@@ -11,6 +11,8 @@ from classroom_common.known_faces import KnownFaces
 from classroom_common.matching import FaceMatch, match
 from classroom_common.models import Match, Recognition
 
+MAX_FACES_PER_FRAME = 40  # default bound on faces encoded per frame (about 0.1 s each)
+
 
 @dataclass
 class Tally:
