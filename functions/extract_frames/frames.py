@@ -9,6 +9,8 @@ import numpy as np
 
 from classroom_common.errors import InvalidVideo, VideoTooLarge
 
+SEEK_GAP = 250  # frames; a typical H.264 keyframe interval: shorter gaps are cheaper to decode through
+
 
 @dataclass(frozen=True)
 class Limits:
@@ -52,17 +54,28 @@ def check_limits(info: VideoInfo, limits: Limits) -> None:
         raise VideoTooLarge(f"{info.duration:.0f} s is above the limit of {limits.max_seconds:.0f} s")
 
 
-def read_frames(capture: cv2.VideoCapture, indices: list[int]) -> Iterator[tuple[int, np.ndarray]]:
-    """Yield ``(index, BGR frame)`` for each wanted index, grabbing (not converting) the rest."""
-    wanted = set(indices)
-    last = max(indices)
-    for index in range(last + 1):
-        if not capture.grab():
+def read_frames(
+    capture: cv2.VideoCapture, indices: list[int], seek_gap: int = SEEK_GAP
+) -> Iterator[tuple[int, np.ndarray]]:
+    """Yield ``(index, BGR frame)`` for each wanted index, in order.
+
+    Short gaps are grabbed through (decoded, not converted); a long gap is jumped with a seek, which
+    decodes from the keyframe before the target only, so a long video costs per sample, not per frame.
+    """
+    position = 0  # index of the next frame grab() returns
+    for index in sorted(set(indices)):
+        if index - position > seek_gap:
+            capture.set(cv2.CAP_PROP_POS_FRAMES, index)
+            position = index
+        while position < index:
+            if not capture.grab():
+                return
+            position += 1
+        ok, frame = capture.read()
+        position += 1
+        if not ok or frame is None:
             return
-        if index in wanted:
-            ok, frame = capture.retrieve()
-            if ok and frame is not None:
-                yield index, frame
+        yield index, frame
 
 
 def extract(

@@ -180,3 +180,23 @@ def test_an_upload_to_an_unversioned_bucket_is_read_by_etag(cloud, extract):
     assert "version-id" not in event["detail"]["object"]
     result = extract(event)
     assert len(result["frames"]["keys"]) == int(extract.spec.environment["FRAME_SAMPLES"])
+
+
+def test_long_gaps_are_seeked_and_still_give_the_right_frames(tmp_path):
+    """A long clip is sampled by seeking, not by decoding every frame; the frames are the ones asked for."""
+    import cv2
+    import numpy as np
+
+    from tests.clips import write_clip
+
+    frames = [np.full((64, 64, 3), (i * 7) % 250, np.uint8) for i in range(900)]
+    path = write_clip(tmp_path / "long.mp4", frames, fps=30)
+    wanted = [75, 225, 375, 525, 675, 825]
+    module = import_function_module("extract_frames", "frames")
+    for gap in (10**6, 100):  # grab through everything, then seek across every gap
+        capture = cv2.VideoCapture(str(path))
+        got = list(module.read_frames(capture, wanted, seek_gap=gap))
+        capture.release()
+        assert [i for i, _ in got] == wanted
+        for index, frame in got:
+            assert abs(int(frame.mean()) - (index * 7) % 250) <= 3, (gap, index)
