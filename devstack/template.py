@@ -35,6 +35,11 @@ def _tag(loader: yaml.Loader, suffix: str, node: yaml.Node) -> dict:
 _CfnLoader.add_multi_constructor("!", _tag)
 
 
+def read(path: Path) -> dict:
+    """A CloudFormation/SAM YAML file, short-form intrinsics in their long form."""
+    return yaml.load(path.read_text(), Loader=_CfnLoader)  # noqa: S506 (a SafeLoader subclass)
+
+
 @dataclass(frozen=True)
 class FunctionSpec:
     """What the local stack needs to run one AWS::Serverless::Function."""
@@ -63,7 +68,7 @@ class Template:
 
     @cached_property
     def body(self) -> dict:
-        return yaml.load(self.path.read_text(), Loader=_CfnLoader)  # noqa: S506 (SafeLoader subclass)
+        return read(self.path)
 
     @property
     def resources(self) -> dict[str, dict]:

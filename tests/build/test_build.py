@@ -7,7 +7,8 @@ of the report.
 from pathlib import Path
 
 import pytest
-import yaml
+
+from devstack.template import read
 
 ROOT = Path(__file__).resolve().parents[2]
 BUILD = ROOT / ".aws-sam" / "build"
@@ -19,33 +20,11 @@ MACHINE_NAME = {value: key for key, value in EM_MACHINE.items()}
 VISION_MODELS = {"shape_predictor_5_face_landmarks.dat", "dlib_face_recognition_resnet_model_v1.dat"}
 
 
-class _CfnLoader(yaml.SafeLoader):
-    """Reads CloudFormation YAML: short-form intrinsics (!Ref X) become their long form ({"Ref": X})."""
-
-
-def _intrinsic(loader, suffix, node):
-    name = "Ref" if suffix == "Ref" else f"Fn::{suffix}"
-    if isinstance(node, yaml.ScalarNode):
-        value = loader.construct_scalar(node)
-    elif isinstance(node, yaml.SequenceNode):
-        value = loader.construct_sequence(node, deep=True)
-    else:
-        value = loader.construct_mapping(node, deep=True)
-    return {name: value}
-
-
-_CfnLoader.add_multi_constructor("!", _intrinsic)
-
-
-def _load(path: Path) -> dict:
-    return yaml.load(path.read_text(), Loader=_CfnLoader)  # a SafeLoader subclass
-
-
 def _resources(template: dict, kind: str) -> dict[str, dict]:
     return {name: res for name, res in template["Resources"].items() if res["Type"] == kind}
 
 
-FUNCTIONS = sorted(_resources(_load(ROOT / "template.yaml"), "AWS::Serverless::Function"))
+FUNCTIONS = sorted(_resources(read(ROOT / "template.yaml"), "AWS::Serverless::Function"))
 
 
 def built_template() -> dict:
@@ -53,7 +32,7 @@ def built_template() -> dict:
     path = BUILD / "template.yaml"
     if not path.is_file():
         pytest.fail(f"{path.relative_to(ROOT)} is missing: run `make build` first (`make test` does)")
-    return _load(path)
+    return read(path)
 
 
 def _built_dir(uri: str) -> Path:
