@@ -49,7 +49,8 @@ _FAILED = (
 )
 
 
-def _details(event: dict) -> dict:
+def details(event: dict) -> dict:
+    """The ``…EventDetails`` of a history event, whatever its type."""
     return next((v for k, v in event.items() if k.endswith("EventDetails")), {})
 
 
@@ -58,19 +59,19 @@ def timeline(events: list[dict]) -> tuple[list[Step], dict]:
     steps: list[Step] = []
     end: dict = {"status": "RUNNING"}
     for event in events:
-        kind, details = event["type"], _details(event)
+        kind, info = event["type"], details(event)
         if kind.endswith("StateEntered"):
             steps.append(
                 Step(
-                    details["name"],
+                    info["name"],
                     kind.removesuffix("StateEntered"),
                     event["timestamp"],
-                    input=details.get("input"),
+                    input=info.get("input"),
                 )
             )
         elif kind.endswith("StateExited") and steps:
             step = steps[-1]
-            step.exited, step.output = event["timestamp"], details.get("output")
+            step.exited, step.output = event["timestamp"], info.get("output")
             step.status = "caught" if step.errors and len(step.errors) >= step.attempts else "succeeded"
         elif kind in ("LambdaFunctionScheduled", "TaskScheduled") and steps:
             steps[-1].attempts += 1
@@ -78,7 +79,7 @@ def timeline(events: list[dict]) -> tuple[list[Step], dict]:
         elif kind in _SUCCEEDED and steps and steps[-1].calls:
             steps[-1].calls[-1].ended = event["timestamp"]
         elif kind in _FAILED and steps:
-            error = {"error": details.get("error", kind), "cause": details.get("cause", "")}
+            error = {"error": info.get("error", kind), "cause": info.get("cause", "")}
             steps[-1].errors.append(error)
             if steps[-1].calls and steps[-1].calls[-1].ended is None:
                 steps[-1].calls[-1].ended = event["timestamp"]
@@ -86,7 +87,7 @@ def timeline(events: list[dict]) -> tuple[list[Step], dict]:
         elif kind.startswith("Execution") and kind != "ExecutionStarted":
             end = {
                 "status": kind.removeprefix("Execution").upper(),
-                **{k: details[k] for k in ("error", "cause") if k in details},
+                **{k: info[k] for k in ("error", "cause") if k in info},
             }
             if kind == "ExecutionSucceeded":
                 end["status"] = "SUCCEEDED"
@@ -96,10 +97,15 @@ def timeline(events: list[dict]) -> tuple[list[Step], dict]:
     return steps, end
 
 
-def history(deployment: Deployment, execution_arn: str) -> tuple[list[Step], dict]:
+def events(deployment: Deployment, execution_arn: str) -> list[dict]:
+    """Every history event of one execution, oldest first."""
     sfn = deployment.client("stepfunctions")
     pages = sfn.get_paginator("get_execution_history").paginate(executionArn=execution_arn)
-    return timeline([e for page in pages for e in page["events"]])
+    return [e for page in pages for e in page["events"]]
+
+
+def history(deployment: Deployment, execution_arn: str) -> tuple[list[Step], dict]:
+    return timeline(events(deployment, execution_arn))
 
 
 def render(steps: list[Step], end: dict) -> str:

@@ -56,7 +56,7 @@ def upload(deployment: Deployment, path: Path, key: str | None = None, body: byt
     return Upload(str(path), key, response["ETag"].strip('"'), response.get("VersionId"), at)
 
 
-def _identity(execution_input: str) -> tuple[str, str, str | None] | None:
+def identity(execution_input: str) -> tuple[str, str, str | None] | None:
     """The upload an execution is for: (key, ETag, version id), from its S3 event."""
     try:
         obj = json.loads(execution_input)["detail"]["object"]
@@ -132,15 +132,15 @@ def wait(
             arn = item["executionArn"]
             if arn not in seen:
                 described = sfn.describe_execution(executionArn=arn)
-                seen[arn] = (_identity(described["input"]), described)
-            identity, described = seen[arn]
-            if identity is None or item["status"] == "RUNNING" or arn in used:
+                seen[arn] = (identity(described["input"]), described)
+            who, described = seen[arn]
+            if who is None or item["status"] == "RUNNING" or arn in used:
                 continue
-            for i in by_key.get(identity[:2], []):
-                if i not in done and _for(uploads[i], identity, item["startDate"].timestamp()):
+            for i in by_key.get(who[:2], []):
+                if i not in done and _for(uploads[i], who, item["startDate"].timestamp()):
                     if described["status"] == "RUNNING":  # described while it ran: read it again
                         described = sfn.describe_execution(executionArn=arn)
-                        seen[arn] = (identity, described)
+                        seen[arn] = (who, described)
                     done[i] = outcome(deployment, uploads[i], described)
                     used.add(arn)
                     break

@@ -20,8 +20,9 @@ from datetime import UTC, datetime
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from urllib.parse import parse_qs, quote, unquote_plus, urlsplit
+from urllib.parse import parse_qs, quote, urlsplit
 
+from classroom_common.errors import readable_cause
 from devstack import history, runs, seeding
 from devstack.deployment import Deployment
 
@@ -528,15 +529,8 @@ def _json(text: str | None, limit: int = 60_000) -> str:
 
 
 def _cause(cause: str) -> tuple[str, str]:
-    """A Lambda error's cause is JSON {errorType, errorMessage, stackTrace}: its message, and the rest."""
-    try:
-        obj = json.loads(cause)
-    except (TypeError, ValueError):
-        return cause, ""
-    if not isinstance(obj, dict) or "errorMessage" not in obj:
-        return cause, ""
-    trace = "".join(obj.get("stackTrace") or [])
-    return str(obj["errorMessage"]), trace
+    message, trace = readable_cause(cause)
+    return message, "".join(trace)
 
 
 def _error_html(error: str, cause: str, caught: bool = False) -> str:
@@ -550,10 +544,8 @@ def _error_html(error: str, cause: str, caught: bool = False) -> str:
 
 
 def video_key(execution_input: str | None) -> str:
-    try:
-        return unquote_plus(json.loads(execution_input or "")["detail"]["object"]["key"])
-    except (KeyError, TypeError, ValueError):
-        return ""
+    found = runs.identity(execution_input or "")
+    return found[0] if found else ""
 
 
 def list_page(machine: str, executions: list[dict]) -> str:
@@ -655,7 +647,7 @@ def _events_table(events: list[dict], started: datetime | None) -> str:
     rows = []
     state = ""
     for event in events:
-        details = history._details(event)
+        details = history.details(event)
         state = (
             details.get("name", state) if event["type"].endswith(("StateEntered", "StateExited")) else state
         )
@@ -779,9 +771,7 @@ class Viewer:
         if arn in self._finished:
             return self._finished[arn]
         execution = self.sfn.describe_execution(executionArn=arn)
-        pages = self.sfn.get_paginator("get_execution_history").paginate(executionArn=arn)
-        events = [e for page in pages for e in page["events"]]
-        found = (execution, self.definition(execution), events)
+        found = (execution, self.definition(execution), history.events(self.deployment, arn))
         if execution["status"] in _FINISHED:
             self._finished[arn] = found
         return found

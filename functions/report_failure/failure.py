@@ -1,10 +1,10 @@
 """Describe a failed run: which step failed, with what error, for which upload."""
 
-import json
 from typing import Any
 
 from pydantic import ValidationError
 
+from classroom_common.errors import readable_cause
 from classroom_common.models import Video
 
 
@@ -25,7 +25,7 @@ def video_of(state: dict[str, Any]) -> dict[str, Any]:
 def describe(state: dict[str, Any], execution: str) -> dict[str, Any]:
     """The error report: the first (and only) entry of ``state["failed"]`` names the step."""
     step, error = next(iter(state["failed"].items()))
-    cause, trace = readable(error.get("Cause", ""))
+    cause, trace = readable_cause(error.get("Cause", ""))
     return {
         "video": video_of(state),
         "step": step,
@@ -34,14 +34,3 @@ def describe(state: dict[str, Any], execution: str) -> dict[str, Any]:
         "execution": execution,
         "trace": trace,
     }
-
-
-def readable(cause: str) -> tuple[str, list[str]]:
-    """A Lambda error's Cause is its JSON error object: keep the message, set the trace aside."""
-    try:
-        payload = json.loads(cause)
-    except ValueError:
-        return cause, []
-    if not isinstance(payload, dict) or "errorMessage" not in payload:
-        return cause, []
-    return str(payload["errorMessage"]), list(payload.get("stackTrace") or [])

@@ -1,5 +1,7 @@
 """Typed errors the steps raise; their class names become the Step Functions ``Error``."""
 
+import json
+
 
 class ClassroomError(Exception):
     """Base class: a failure a person can act on. Never retried by the state machine."""
@@ -23,3 +25,14 @@ class KnownFacesUnavailable(ClassroomError):
 
 class StudentTableUnavailable(ClassroomError):
     """The student table cannot be read."""
+
+
+def readable_cause(cause: str) -> tuple[str, list[str]]:
+    """A Lambda error's Step Functions ``Cause`` is its JSON error object: the message, and the trace."""
+    try:
+        payload = json.loads(cause)
+    except (TypeError, ValueError):
+        return cause, []
+    if not isinstance(payload, dict) or "errorMessage" not in payload:
+        return cause, []
+    return str(payload["errorMessage"]), list(payload.get("stackTrace") or [])
