@@ -13,7 +13,7 @@ from classroom_common.errors import KnownFacesUnavailable
 from classroom_common.faces import load_models
 from classroom_common.known_faces import KnownFaces
 from classroom_common.models import Frames, Recognition, Video
-from recognition import MAX_FACES_PER_FRAME, recognize_frames
+from recognition import MAX_FACES_PER_FRAME, Tally, recognize_frames
 
 logger = Logger()
 tracer = Tracer()
@@ -42,22 +42,40 @@ def known_faces(bucket: str, key: str) -> KnownFaces:
     return _known[key][1]
 
 
-@idempotency.once_per_upload(Recognition)
-@tracer.capture_method
-def recognize(*, video: Video, frames: Frames, known: KnownFaces) -> Recognition:
-    result, best = recognize_frames(
+def look(video: Video, frames: Frames, known: KnownFaces, tally: Tally) -> Recognition:
+    """Go on with ``tally`` over this batch of frames; ask for the rest if the answer is not settled."""
+    best = recognize_frames(
         len(frames.keys),
         lambda i: storage.get_bytes(frames.bucket, frames.keys[i]),
         known,
         THRESHOLD,
         MAX_FACES,
+        tally,
     )
+    annotated_key = keys.run_prefix(video.key, video.etag) + "annotated.jpg"
     if best is not None:
-        result.annotated_key = keys.run_prefix(video.key, video.etag) + "annotated.jpg"
         storage.s3().put_object(
-            Bucket=frames.bucket, Key=result.annotated_key, Body=annotate(*best), ContentType="image/jpeg"
+            Bucket=frames.bucket, Key=annotated_key, Body=annotate(*best), ContentType="image/jpeg"
         )
+    result = tally.result()
+    result.annotated_key = annotated_key if tally.best_named >= 0 else None
+    result.more_frames = not tally.stable and bool(frames.remaining)
+    result.tally = tally.model_dump() if result.more_frames else None
     return result
+
+
+@idempotency.once_per_upload(Recognition)
+@tracer.capture_method
+def recognize(*, video: Video, frames: Frames, known: KnownFaces) -> Recognition:
+    """The first batch of frames."""
+    return look(video, frames, known, Tally())
+
+
+@idempotency.once_per_upload(Recognition)
+@tracer.capture_method
+def recognize_more(*, video: Video, frames: Frames, known: KnownFaces, so_far: Recognition) -> Recognition:
+    """The next batch, carrying on from the first one's tally."""
+    return look(video, frames, known, Tally.model_validate(so_far.tally or {}))
 
 
 @logger.inject_lambda_context
@@ -69,8 +87,13 @@ def lambda_handler(event: dict, context: LambdaContext) -> dict:
     video, frames = Video(**event["video"]), Frames(**event["frames"])
     logger.append_keys(video=video.key)
     known = known_faces(storage.env("KNOWN_FACES_BUCKET"), storage.env("KNOWN_FACES_KEY"))
-    result = recognize(video=video, frames=frames, known=known)
-    logger.info("faces recognized", extra=result.model_dump())
-    metrics.add_metric(name="FacesEncoded", unit=MetricUnit.Count, value=result.faces)
+    so_far = Recognition(**event["recognition"]) if "recognition" in event else None
+    if so_far is None:
+        result = recognize(video=video, frames=frames, known=known)
+    else:
+        result = recognize_more(video=video, frames=frames, known=known, so_far=so_far)
+    logger.info("faces recognized", extra=result.model_dump(exclude={"tally"}))
+    encoded = result.faces - (so_far.faces if so_far else 0)
+    metrics.add_metric(name="FacesEncoded", unit=MetricUnit.Count, value=encoded)
     metrics.add_metric(name="UnknownFaces", unit=MetricUnit.Count, value=result.unknown_faces)
     return result.model_dump()

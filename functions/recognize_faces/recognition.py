@@ -1,10 +1,10 @@
-"""Recognize the people in a clip's sampled frames: visit, detect, encode, match, and tally until stable."""
+"""Recognize the people in a clip's sampled frames: detect, encode, match, and tally until stable."""
 
 import math
 from collections.abc import Callable
-from dataclasses import dataclass, field
 
 import numpy as np
+from pydantic import BaseModel, Field
 
 from classroom_common.faces import Detector, Face, decode_rgb, encode, largest
 from classroom_common.known_faces import KnownFaces
@@ -12,18 +12,30 @@ from classroom_common.matching import FaceMatch, match
 from classroom_common.models import Match, Recognition
 
 MAX_FACES_PER_FRAME = 40  # default bound on faces encoded per frame (about 0.1 s each)
+STABLE_AFTER = 2  # consecutive frames that must agree before stopping
 
 
-@dataclass
-class Tally:
-    """Votes per person over the sampled frames, with an early-stop test."""
+class Seen(BaseModel):
+    """What one frame showed: the people named, the unknown faces, whether it had faces at all."""
 
-    stable_after: int = 2  # consecutive frames that must agree before stopping
-    names: dict[str, list[float]] = field(default_factory=dict)
+    names: list[str]
+    unknown: int
+    faces: bool
+
+
+class Tally(BaseModel):
+    """Votes per person over the frames looked at, with the early-stop test.
+
+    It is plain data, so a run can carry it from one batch of frames to the next.
+    """
+
+    names: dict[str, list[float]] = Field(default_factory=dict)  # person -> distance in each frame
     frames: int = 0
     faces: int = 0
     unknown_max: int = 0
-    _last: list[tuple] = field(default_factory=list)
+    not_encoded: int = 0
+    best_named: int = -1  # people named in the annotated frame so far
+    recent: list[Seen] = Field(default_factory=list)
 
     def add(self, matches: list[FaceMatch]) -> None:
         self.frames += 1
@@ -33,13 +45,14 @@ class Tally:
         for m in matches:
             if m.name is not None:
                 self.names.setdefault(m.name, []).append(m.distance)
-        self._last.append((frozenset(m.name for m in matches if m.name), unknown, bool(matches)))
+        seen = Seen(names=sorted({m.name for m in matches if m.name}), unknown=unknown, faces=bool(matches))
+        self.recent = [*self.recent, seen][-STABLE_AFTER:]
 
     @property
     def stable(self) -> bool:
         """The last frames saw faces and agree on who is there."""
-        recent = self._last[-self.stable_after :]
-        return len(recent) == self.stable_after and recent[0][2] and len(set(recent)) == 1
+        recent = self.recent
+        return len(recent) == STABLE_AFTER and recent[0].faces and all(s == recent[0] for s in recent)
 
     def votes_needed(self) -> int:
         """A person seen in fewer frames than this was a chance match."""
@@ -55,43 +68,38 @@ class Tally:
             if len(d) >= needed
         ]
         return Recognition(
-            students=students, unknown_faces=self.unknown_max, frames_used=self.frames, faces=self.faces
+            students=students,
+            unknown_faces=self.unknown_max,
+            frames_used=self.frames,
+            faces=self.faces,
+            faces_not_encoded=self.not_encoded,
         )
 
 
-def spread_order(count: int) -> list[int]:
-    """Visit frames middle first, then ever finer halves, so any prefix covers the clip."""
-    order: list[int] = []
-    step = count
-    while step >= 1 and len(order) < count:
-        for i in range(step // 2, count, max(step, 1)):
-            if i not in order:
-                order.append(i)
-        step //= 2
-    return order + [i for i in range(count) if i not in order]
+Best = tuple[np.ndarray, list[Face], list[FaceMatch]]
 
 
 def recognize_frames(
-    count: int, load: Callable[[int], bytes], known: KnownFaces, threshold: float, max_faces: int
-) -> tuple[Recognition, tuple[np.ndarray, list[Face], list[FaceMatch]] | None]:
-    """The people in ``count`` JPEG frames (``load(i)`` reads frame i), and the frame that shows most of them.
-
-    Frames are visited in ``spread_order`` and only until the answer is stable.
-    """
-    tally, detect, skipped = Tally(), Detector(), 0
-    best, best_named = None, -1
-    for i in spread_order(count):
+    count: int,
+    load: Callable[[int], bytes],
+    known: KnownFaces,
+    threshold: float,
+    max_faces: int,
+    tally: Tally,
+) -> Best | None:
+    """Add frames ``0..count-1`` (JPEGs, ``load(i)`` reads frame i) to ``tally``, in that order, until
+    the answer is stable. Returns the frame that names more people than any before it, if one does."""
+    detect, best = Detector(), None
+    for i in range(count):
+        if tally.stable:
+            break
         rgb = decode_rgb(load(i))
         boxes = detect(rgb)
         faces = encode(rgb, largest(boxes, max_faces))
-        skipped += len(boxes) - len(faces)
+        tally.not_encoded += len(boxes) - len(faces)
         matches = match((f.encoding for f in faces), known, threshold)
         tally.add(matches)
         named = sum(1 for m in matches if m.name)
-        if faces and named > best_named:
-            best, best_named = (rgb, faces, matches), named
-        if tally.stable:
-            break
-    result = tally.result()
-    result.faces_not_encoded = skipped
-    return result, best
+        if faces and named > tally.best_named:
+            best, tally.best_named = (rgb, faces, matches), named
+    return best

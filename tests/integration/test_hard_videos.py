@@ -18,7 +18,7 @@ import numpy as np
 import pytest
 
 from classroom_common.known_faces import KnownFaces
-from devstack import cli, runs, seeding
+from devstack import cli, history, runs, seeding
 from tests.conftest import FACES, ROOT
 
 pytestmark = pytest.mark.stack
@@ -261,6 +261,21 @@ def test_each_passer_by_is_in_exactly_one_sampled_frame(stack):
     assert sampled == [2, 6, 10, 14, 18, 22]
     for shown in (PASSER_BY_WITH_OBAMA, PASSER_BY_ALONE):
         assert len([i for i in sampled if i in shown]) == 1
+
+
+def test_only_clips_the_first_two_frames_do_not_settle_extract_more(stack, outcomes):
+    """The first batch is the two middle-first samples; a second batch only when those disagree or show
+    nobody (the late face: a title card in both), and then recognition carries on from its tally."""
+    visited = {
+        case: [s.name for s in history.history(stack.deployment, result.execution_arn)[0]]
+        for case, result in outcomes.items()
+    }
+    for case in ("late_face", "empty_room", "passer_by_with_obama", "passer_by_alone"):
+        assert visited[case].count("ExtractMoreFrames") == 1, (case, visited[case])
+        assert visited[case].count("RecognizeFaces") == 2, case
+    for case in ("two_side_by_side", "mirrored", "dark", "low_res"):
+        assert "ExtractMoreFrames" not in visited[case], (case, visited[case])
+        assert visited[case].count("RecognizeFaces") == 1, case
 
 
 def test_no_face_gives_a_header_only_csv(stack, outcomes):

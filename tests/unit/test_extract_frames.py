@@ -16,6 +16,7 @@ from tests.unit.conftest import (
 )
 
 VIDEO = "test_0.mp4"
+FIRST_BATCH = 2  # frames extracted before recognition asks for more
 
 
 @cache
@@ -79,11 +80,15 @@ def test_frames_are_sampled_across_the_clip_into_the_artifacts_bucket(cloud, ext
     assert (frames["width"], frames["height"]) == (truth["width"], truth["height"])
     assert frames["duration"] == pytest.approx(count / truth["fps"], abs=1e-3)
 
-    # spread: one frame from the middle of each of ``samples`` equal slices of the clip
+    # spread: one frame from the middle of each of ``samples`` equal slices of the clip, in visiting
+    # order; the first two are extracted now, the rest only if recognition asks for them
     indices = frames["indices"]
-    assert indices == frames_module.sample_indices(count, samples)
-    assert len(indices) == samples
-    for slice_number, index in enumerate(indices):
+    order = frames_module.visit_order(count, samples)
+    assert indices == order[:2]
+    assert frames["remaining"] == order[2:]
+    sampled = sorted(indices + frames["remaining"])
+    assert len(sampled) == samples
+    for slice_number, index in enumerate(sampled):
         assert slice_number * count / samples <= index < (slice_number + 1) * count / samples
 
     stem = key.rsplit(".", 1)[0]
@@ -108,8 +113,32 @@ def test_the_uploaded_version_is_read_even_after_the_key_is_overwritten(cloud, e
     event = cloud.upload("class/test_0.mp4", video_bytes(VIDEO))
     cloud.s3.put_object(Bucket=cloud["InputBucketName"], Key="class/test_0.mp4", Body=b"not a video")
     result = extract(event)
-    assert len(result["frames"]["keys"]) == int(extract.spec.environment["FRAME_SAMPLES"])
+    assert len(result["frames"]["keys"]) == FIRST_BATCH
     assert result["video"]["etag"] == event["detail"]["object"]["etag"]
+
+
+def test_the_remaining_frames_are_extracted_when_asked_for(cloud, extract):
+    """The second batch: the frames the first left, from the same upload, in visiting order."""
+    event = cloud.upload("more/test_0.mp4", video_bytes(VIDEO))
+    first = extract(event)
+    more = extract({"video": first["video"], "frames": first["frames"]})
+
+    assert more["video"] == first["video"]
+    frames = more["frames"]
+    assert frames["indices"] == first["frames"]["remaining"]
+    assert frames["remaining"] == []
+    assert {k: v for k, v in frames.items() if k not in ("keys", "indices", "remaining")} == {
+        k: v for k, v in first["frames"].items() if k not in ("keys", "indices", "remaining")
+    }
+    etag = first["video"]["etag"]
+    assert frames["keys"] == [f"runs/more/test_0/{etag}/frames/{i:06d}.jpg" for i in frames["indices"]]
+    stored = objects(cloud.s3, cloud["ArtifactsBucketName"])
+    assert sorted(stored) == sorted(first["frames"]["keys"] + frames["keys"])
+    truth = probe(VIDEO)
+    for index, key in zip(frames["indices"], frames["keys"], strict=True):
+        image = cv2.imdecode(np.frombuffer(stored[key], np.uint8), cv2.IMREAD_COLOR)
+        assert cv2.absdiff(image, truth["frames"][index]).mean() < 4, index
+    assert extract({"video": first["video"], "frames": first["frames"]}) == more  # idempotent too
 
 
 def test_the_same_event_twice_gives_the_same_frames(cloud, extract):
@@ -159,7 +188,7 @@ def test_a_video_exactly_at_the_size_limit_is_processed(cloud, load):
     body = video_bytes(VIDEO)
     extract = load("extract_frames", MAX_VIDEO_BYTES=str(len(body)))
     result = extract(cloud.upload("edge/test_0.mp4", body))
-    assert len(result["frames"]["keys"]) == int(extract.spec.environment["FRAME_SAMPLES"])
+    assert len(result["frames"]["keys"]) == FIRST_BATCH
 
 
 def test_the_template_limit_applies_to_the_size_the_event_reports(cloud, extract):
@@ -179,7 +208,7 @@ def test_an_upload_to_an_unversioned_bucket_is_read_by_etag(cloud, extract):
     event = object_created_event(cloud.s3, bucket, "test_0.mp4")
     assert "version-id" not in event["detail"]["object"]
     result = extract(event)
-    assert len(result["frames"]["keys"]) == int(extract.spec.environment["FRAME_SAMPLES"])
+    assert len(result["frames"]["keys"]) == FIRST_BATCH
 
 
 def test_long_gaps_are_seeked_and_still_give_the_right_frames(tmp_path):
@@ -200,3 +229,28 @@ def test_long_gaps_are_seeked_and_still_give_the_right_frames(tmp_path):
         assert [i for i, _ in got] == wanted
         for index, frame in got:
             assert abs(int(frame.mean()) - (index * 7) % 250) <= 3, (gap, index)
+
+
+def test_spread_order_visits_every_position_once_middle_first():
+    module = import_function_module("extract_frames", "frames")
+    for count in range(40):
+        order = module.spread_order(count)
+        assert sorted(order) == list(range(count)), count
+        if count:
+            assert order[0] == count // 2
+
+
+def test_spread_order_covers_both_halves_early():
+    module = import_function_module("extract_frames", "frames")
+    assert module.spread_order(6) == [3, 1, 4, 0, 2, 5]
+    assert module.spread_order(8) == [4, 2, 6, 1, 3, 5, 7, 0]
+    for count in range(4, 40):
+        first_three = module.spread_order(count)[:3]
+        assert min(first_three) < count / 2 <= max(first_three), count
+
+
+def test_visit_order_is_the_samples_in_spread_order():
+    module = import_function_module("extract_frames", "frames")
+    assert module.sample_indices(48, 6) == [4, 12, 20, 28, 36, 44]
+    assert module.visit_order(48, 6) == [28, 12, 36, 4, 20, 44]
+    assert module.visit_order(3, 6) == [1, 0, 2]  # a clip shorter than the samples: every frame

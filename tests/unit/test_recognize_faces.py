@@ -93,8 +93,8 @@ def test_someone_not_in_the_known_set_is_an_unknown_face(env, recognize):
 
 
 def test_a_chance_match_in_one_frame_is_dropped(env, recognize):
-    """Frames are visited middle first (3, 1, 4, 0 of 6): person, intruder, person, person.
-    The last two agree, so four frames are used, and one vote of four is below the two needed."""
+    """Frames are looked at in the order given: person, intruder, person, person. The last two
+    agree, so four frames are used, and one vote of four is below the two needed."""
     put_known_faces(env, course_known_faces())
     person, intruder = clip(), clip(INTRUDER_CLIP)
     frames = [person[0], intruder[1], person[2], person[3], person[4], person[5]]
@@ -116,7 +116,39 @@ def test_frames_without_faces_are_counted_but_never_stop_the_search(env, recogni
         "faces": 0,
         "faces_not_encoded": 0,
         "annotated_key": None,
+        "more_frames": False,
+        "tally": None,
     }
+
+
+def test_a_first_batch_that_does_not_settle_asks_for_the_rest(env, recognize):
+    """Person then intruder: no agreement yet, so the step asks for the remaining frames and hands
+    on its tally; the next batch carries on from it and settles on the person."""
+    put_known_faces(env, course_known_faces())
+    person, intruder = clip(), clip(INTRUDER_CLIP)
+    first = put_frames(env, [person[0], intruder[1]])
+    first["remaining"] = [2, 3, 4, 5]
+    so_far = recognize({"video": video(), "frames": first})
+    assert so_far["more_frames"] is True
+    assert so_far["frames_used"] == 2 and so_far["tally"]["frames"] == 2
+    assert sorted(s["name"] for s in so_far["students"]) == sorted([PERSON, INTRUDER])  # 1 vote each, so far
+
+    rest = put_frames(env, [person[2], person[3], person[4], person[5]], "runs/test_7/etag0/more/")
+    result = recognize({"video": video(), "frames": rest, "recognition": so_far})
+    assert result["more_frames"] is False and result["tally"] is None
+    assert result["frames_used"] == 4  # 2 + 2: the last two agree
+    assert [s["name"] for s in result["students"]] == [PERSON]  # the intruder: 1 vote of 4
+    assert result["students"][0]["frames"] == 3
+    assert result["annotated_key"] == so_far["annotated_key"]
+
+
+def test_a_settled_first_batch_does_not_ask_for_more(env, recognize):
+    put_known_faces(env, course_known_faces())
+    first = put_frames(env, clip()[:2])
+    first["remaining"] = [2, 3, 4, 5]
+    result = recognize({"video": video(), "frames": first})
+    assert result["more_frames"] is False and result["tally"] is None
+    assert [s["name"] for s in result["students"]] == [PERSON]
 
 
 def test_missing_known_faces_object_is_known_faces_unavailable(env, recognize):
@@ -239,22 +271,6 @@ def test_result_lists_people_sorted_by_name(recognition):
     for _ in range(2):
         tally.add([face("zoe"), face("adam"), face("mia")])
     assert [m.name for m in tally.result().students] == ["adam", "mia", "zoe"]
-
-
-def test_spread_order_visits_every_frame_once_middle_first(recognition):
-    for count in range(40):
-        order = recognition.spread_order(count)
-        assert sorted(order) == list(range(count)), count
-        if count:
-            assert order[0] == count // 2
-
-
-def test_spread_order_covers_both_halves_early(recognition):
-    assert recognition.spread_order(6) == [3, 1, 4, 0, 2, 5]
-    assert recognition.spread_order(8) == [4, 2, 6, 1, 3, 5, 7, 0]
-    for count in range(4, 40):
-        first_three = recognition.spread_order(count)[:3]
-        assert min(first_three) < count / 2 <= max(first_three), count
 
 
 def test_crowded_frames_encode_only_the_largest_faces(env, load):

@@ -162,6 +162,19 @@ def test_retries_never_repeat_a_failure_a_person_must_fix():
             assert retry.get("MaxAttempts", 3) <= 10, name
 
 
+def predecessors(name: str) -> list[str]:
+    return [n for n, state in STATES.items() if state.get("Next") == name]
+
+
+def state_keys(name: str) -> set[str]:
+    """The top-level keys of the state after ``name``: what a Pass builds, or a Task's result at ``$``."""
+    state = STATES[name]
+    if state["Type"] == "Pass":
+        return {k.removesuffix(".$") for k in state["Parameters"]}
+    assert state.get("ResultPath") == "$", name
+    return {k.removesuffix(".$") for k in state["ResultSelector"]}
+
+
 def test_every_step_passes_the_payload_its_handler_reads():
     """Each Lambda gets the keys its handler indexes ``event[...]`` with."""
     handler_of = {
@@ -169,11 +182,19 @@ def test_every_step_passes_the_payload_its_handler_reads():
     }
     for name in [n for n in STEPS if n != ASL["StartAt"]]:  # the first step gets S3's event itself
         params = STATES[name]["Parameters"]
-        payload = params.get("Payload", params)
-        given = {k.removesuffix(".$") for k in payload if k != "FunctionName"}
         source = handler_of[task_function(name)].read_text()
         read = set(re.findall(r'event\["(\w+)"\]', source))
+        optional = set(re.findall(r'"(\w+)" in event', source))
         assert read, name
+        if params.get("Payload.$") == "$":  # the whole state: what each state before it leaves there
+            states_given = [state_keys(before) for before in predecessors(name)]
+            assert states_given, name
+            for given in states_given:
+                assert read - optional <= given, (name, read - optional - given)
+            assert read <= set().union(*states_given), name
+            continue
+        payload = params.get("Payload", params)
+        given = {k.removesuffix(".$") for k in payload if k != "FunctionName"}
         assert read <= given, (name, read - given)
     first = STATES[ASL["StartAt"]]
     if first["Resource"].startswith(LAMBDA_INVOKE):

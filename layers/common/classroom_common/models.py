@@ -30,11 +30,16 @@ class Video(BaseModel):
 
 
 class Frames(BaseModel):
-    """JPEG frames sampled across the clip, in the artifacts bucket, with the clip's metadata."""
+    """A batch of JPEG frames sampled across the clip, in the artifacts bucket, with the clip's metadata.
+
+    ``keys``/``indices`` are in the order recognition looks at them; ``remaining`` are the sampled
+    frames not extracted yet (in that order too), asked for only if these do not settle the answer.
+    """
 
     bucket: str
     keys: list[str]
     indices: list[int]
+    remaining: list[int] = Field(default_factory=list)
     fps: float
     frame_count: int
     duration: float
@@ -55,6 +60,8 @@ class Recognition(BaseModel):
     faces: int = Field(description="faces encoded over all frames used")
     faces_not_encoded: int = Field(0, description="faces over the per-frame cap (MAX_FACES_PER_FRAME)")
     annotated_key: str | None = None
+    more_frames: bool = Field(False, description="not settled yet: extract the remaining frames and go on")
+    tally: dict | None = Field(None, description="the votes so far, for the next batch of frames")
 
 
 class Student(BaseModel):
