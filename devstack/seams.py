@@ -6,7 +6,7 @@
 3. ``moto.s3.notifications._send_event_bridge_message``: moto's event differs from S3's
    (unix time, ``eTag``, raw key) and swallows every error; we send S3's shape and log errors.
 
-Two more only make moto's server fast enough for a hundred concurrent runs, changing no behaviour:
+The others only make moto's server fast enough for a hundred concurrent runs, changing no behaviour:
 
 4. ``moto.backends.list_of_moto_modules`` lists moto's package folder on every request, under the
    server's global dispatch lock; the list never changes, so it is read once.
@@ -15,6 +15,10 @@ Two more only make moto's server fast enough for a hundred concurrent runs, chan
 6. It also parses the definition with ANTLR for every execution (~0.1 s of Python); the parsed
    program holds only the definition (run state lives in each execution's environment), so it is
    parsed once — for definitions without Map or Parallel states, whose components keep run records.
+7. It parses every JSONPath (``$.video``, ResultPath, Choice variables) each time it is evaluated,
+   and jsonpath_ng builds a new parser (PLY tables) for each: the parsed paths are kept.
+8. moto's request dispatch lists the methods of the handling class with ``inspect`` on every
+   request; they are listed once per class.
 
 ``check()`` fails loudly if a moto upgrade moves any of them.
 """
@@ -36,11 +40,15 @@ from botocore.config import Config
 from moto import backends as moto_backends
 from moto.awslambda.exceptions import LambdaClientError
 from moto.awslambda.models import LambdaFunction
+from moto.core import responses as moto_responses
+from moto.core import utils as moto_utils
 from moto.events import models as events_models
 from moto.s3 import notifications as s3_notifications
 from moto.settings import moto_server_port
+from moto.stepfunctions.parser.asl.component.common.path import result_path
 from moto.stepfunctions.parser.asl.component.state.exec.state_task import lambda_eval_utils
 from moto.stepfunctions.parser.asl.parse.asl_parser import AmazonStateLanguageParser
+from moto.stepfunctions.parser.asl.utils import json_path
 
 from devstack.lambdas import Throttled
 from devstack.template import ACCOUNT, REGION
@@ -65,6 +73,9 @@ def check() -> None:
         moto_backends.list_of_moto_modules: [],
         lambda_eval_utils.boto_client_for: ["region", "service", "state_credentials"],
         AmazonStateLanguageParser.parse: ["definition"],
+        json_path.parse: ["path", "debug"],
+        result_path.parse: ["string"],
+        moto_responses.method_names_from_class: ["clazz"],
     }
     for function, parameters in expected.items():
         found = list(inspect.signature(getattr(function, "__wrapped__", function)).parameters)
@@ -211,6 +222,11 @@ def _boto_client_for(region: str, service: str, state_credentials: Any = None):
     return _original_boto_client_for(region, service, state_credentials)
 
 
+_json_path_parse = functools.lru_cache(maxsize=1024)(json_path.parse)
+_result_path_parse = functools.lru_cache(maxsize=1024)(result_path.parse)
+_method_names = functools.cache(moto_utils.method_names_from_class)
+
+
 def install(invoker: Invoker) -> None:
     """Route moto's Lambda invocations to ``invoker`` and wire S3 → EventBridge → Step Functions."""
     global _invoker
@@ -222,3 +238,6 @@ def install(invoker: Invoker) -> None:
     moto_backends.list_of_moto_modules = lambda: _moto_modules
     lambda_eval_utils.boto_client_for = _boto_client_for
     AmazonStateLanguageParser.parse = staticmethod(_parse)  # type: ignore[method-assign]
+    json_path.parse = _json_path_parse
+    result_path.parse = _result_path_parse
+    moto_responses.method_names_from_class = _method_names

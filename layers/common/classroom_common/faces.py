@@ -15,7 +15,7 @@ import cv2
 import dlib
 import numpy as np
 
-DETECT_SIDE = 640  # longest side of the first, coarse detection pass
+DETECT_SIDE = 480  # longest side of the first, coarse detection pass (HOG finds faces from ~70 px)
 SMALL_FACE = 56  # px at the detection scale: HOG's limit is ~40, so smaller faces may have been missed
 MAX_DETECT_PIXELS = 1920 * 1080 * 2  # bound on the finest (upsampled) search
 
@@ -86,10 +86,10 @@ def _detect_at(rgb: np.ndarray, scale: float) -> list[dlib.rectangle]:
 class Detector:
     """Face detection for the frames of one video, coarse to fine.
 
-    Each frame is searched at ~640 px first, and finer while a pass finds no face or only faces
-    near HOG's size limit. On the first frame, if the coarse pass was enough, one finer pass
-    looks for smaller faces beside the ones found (a student at the back); later frames start
-    at the scale that served the previous one.
+    Each frame is searched at ~480 px first, and finer while a pass finds no face or only faces
+    near HOG's size limit. On the first frame, once a pass finds faces, one pass at twice the
+    coarse scale (if that one was not it) looks for smaller faces beside them (a student at the
+    back); later frames start at the scale that served the first.
     """
 
     def __init__(self) -> None:
@@ -97,16 +97,16 @@ class Detector:
 
     def __call__(self, rgb: np.ndarray) -> list[dlib.rectangle]:
         scales = _scales(*rgb.shape[:2])
-        probe = self.start is None
+        probe = [s for s in scales if s >= 2 * scales[0]][:1] if self.start is None else []
         if self.start is not None:
             scales = [s for s in scales if s >= self.start]
-        for i, scale in enumerate(scales):
+        for scale in scales:
             found = _detect_at(rgb, scale)
             if found and min(r.width() for r in found) * scale >= SMALL_FACE:
-                if probe and i == 0 and len(scales) > 1:
-                    finer = _detect_at(rgb, scales[1])
+                if probe and probe[0] > scale:
+                    finer = _detect_at(rgb, probe[0])
                     if len(finer) > len(found):
-                        found, scale = finer, scales[1]
+                        found, scale = finer, probe[0]
                 self.start = scale
                 return found
         self.start = None  # nothing sure here: the next frame starts coarse again
