@@ -268,7 +268,7 @@ def main(argv: list[str] | None = None) -> int:
 
     with (
         tempfile.TemporaryDirectory() as tmp,
-        LocalStack(workdir=Path(tmp), max_workers=args.workers) as stack,
+        LocalStack(workdir=Path(tmp), max_workers=args.workers, warm_workers=args.workers) as stack,
     ):
         print(seeding.seed(stack.deployment), file=sys.stderr)
         print(f"workload: {args.count} uploads at once…", file=sys.stderr)
@@ -388,7 +388,10 @@ def main(argv: list[str] | None = None) -> int:
 def print_summary(results: dict, work: dict, out: Path) -> None:
     report = work["report"]
     m, workers = results["machine"], results["config"]["workers"]
-    print(f"\n== workload: {report['videos']} uploads at once, local stack, {workers} workers per function")
+    print(
+        f"\n== workload: {report['videos']} uploads at once, local stack, {workers} workers per function"
+        " (started before the burst, as provisioned concurrency would be)"
+    )
     load = f"load average {m['load_before'][0]:.2f} before, {m['load_after'][0]:.2f} after"
     print(f"   ({load}, {m['cpus']} cores)")
     for line in workload.Report(**{k: report[k] for k in workload.Report.__dataclass_fields__}).lines():

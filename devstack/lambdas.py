@@ -186,11 +186,15 @@ class FunctionPool:
                 self._idle.append(worker)
             self._lock.notify()
 
-    def warm(self) -> None:
-        """Start one worker ahead of the first invocation."""
-        worker, logs = self._acquire()
-        self._log(logs)
-        self._release(worker)
+    def warm(self, count: int = 1) -> None:
+        """Start ``count`` workers (up to ``max_workers``) ahead of the first invocations."""
+        workers = []
+        for _ in range(min(count, self._max)):
+            worker, logs = self._acquire()
+            self._log(logs)
+            workers.append(worker)
+        for worker in workers:
+            self._release(worker)
 
     def invoke(self, event: dict) -> Result:
         started = time.perf_counter()

@@ -33,12 +33,14 @@ class LocalStack:
         max_workers: int = 2,
         template: Template | None = None,
         timeouts: dict[str, int] | None = None,
+        warm_workers: int = 1,
     ) -> None:
         self.template = template or Template()
         self.workdir = workdir
         self.port = port
         self.max_workers = max_workers
         self.timeouts = timeouts or {}  # logical id -> seconds, overriding the template (tests)
+        self.warm_workers = warm_workers  # started per function before the first upload
         self.pools: dict[str, FunctionPool] = {}
         self._server: ThreadedMotoServer | None = None
         self.endpoint = ""
@@ -70,7 +72,8 @@ class LocalStack:
         os.environ["MOTO_PORT"] = str(port)  # where moto's Step Functions interpreter calls Lambda
         (self.workdir / "logs").mkdir(parents=True, exist_ok=True)
         self._create_resources()
-        warmers = [threading.Thread(target=pool.warm) for pool in self.pools.values()]
+        warm = self.warm_workers
+        warmers = [threading.Thread(target=pool.warm, args=(warm,)) for pool in self.pools.values()]
         for thread in warmers:
             thread.start()
         for thread in warmers:
