@@ -46,6 +46,27 @@ def vm_hwm_mb(pid: int) -> float | None:
     return None
 
 
+def encode_ms(repeat: int = 7) -> float:
+    """How fast this host is right now: the median time of one face encoding (the step's main cost)
+    on a frame of test_0.mp4, so runs on a busy and on a quiet machine can be told apart."""
+    import cv2
+
+    from classroom_common.faces import Detector, encode, load_models
+
+    load_models()
+    capture = cv2.VideoCapture(str(seeding.SAMPLE_VIDEOS / "test_0.mp4"))
+    _ok, frame = capture.read()
+    capture.release()
+    rgb = cv2.cvtColor(frame, cv2.COLOR_BGR2RGB)
+    boxes = Detector()(rgb)[:1]
+    times = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        encode(rgb, boxes)
+        times.append(time.perf_counter() - started)
+    return 1000 * statistics.median(times)
+
+
 def step_seconds(deployment: Deployment, arns: list[str]) -> tuple[dict[str, list[float]], dict[str, dict]]:
     """Durations per state over the executions, and each execution's start and stop."""
     per_state: dict[str, list[float]] = {}
@@ -264,7 +285,12 @@ def main(argv: list[str] | None = None) -> int:
     students = {s["name"]: (s["major"], s["year"]) for s in json.loads(seeding.SAMPLE_STUDENTS.read_text())}
     load_before = os.getloadavg()
     started = time.perf_counter()
-    print(f"load average before: {load_before[0]:.2f} on {os.cpu_count()} cores", file=sys.stderr)
+    speed = encode_ms()
+    print(
+        f"load average before: {load_before[0]:.2f} on {os.cpu_count()} cores; "
+        f"one face encoding takes {speed:.0f} ms here now",
+        file=sys.stderr,
+    )
 
     with (
         tempfile.TemporaryDirectory() as tmp,
@@ -350,6 +376,8 @@ def main(argv: list[str] | None = None) -> int:
             "cpus": os.cpu_count(),
             "load_before": load_before,
             "load_after": os.getloadavg(),
+            "encode_ms_before": speed,
+            "encode_ms_after": encode_ms(),
             "bench_seconds": time.perf_counter() - started,
         },
         "config": {"count": args.count, "workers": args.workers, "repeat": args.repeat},
@@ -393,7 +421,8 @@ def print_summary(results: dict, work: dict, out: Path) -> None:
         " (started before the burst, as provisioned concurrency would be)"
     )
     load = f"load average {m['load_before'][0]:.2f} before, {m['load_after'][0]:.2f} after"
-    print(f"   ({load}, {m['cpus']} cores)")
+    speed = f"one face encoding {m['encode_ms_before']:.0f} ms before, {m['encode_ms_after']:.0f} ms after"
+    print(f"   ({load}, {m['cpus']} cores; {speed})")
     for line in workload.Report(**{k: report[k] for k in workload.Report.__dataclass_fields__}).lines():
         print(f"   {line}")
     if work["starts"]:
