@@ -60,11 +60,13 @@ def decode_rgb(jpeg: bytes) -> np.ndarray:
 
 
 def _scales(height: int, width: int) -> list[float]:
-    """Coarse to fine: a ~640 px frame first, doubling to full size, then once upsampled."""
+    """Coarse to fine: a ~480 px frame first, then twice that (enlarged, for a small video), doubling
+    to full size, then once upsampled."""
     scales = [min(1.0, DETECT_SIDE / max(height, width))]
+    scales.append(2 * scales[0])
     while scales[-1] < 1.0:
         scales.append(min(1.0, scales[-1] * 2))
-    if height * width * 4 <= MAX_DETECT_PIXELS:
+    if height * width * 4 <= MAX_DETECT_PIXELS and scales[-1] < 2.0:
         scales.append(2.0)
     return scales
 
@@ -72,9 +74,10 @@ def _scales(height: int, width: int) -> list[float]:
 def _detect_at(rgb: np.ndarray, scale: float) -> list[dlib.rectangle]:
     """HOG detection at ``scale``, boxes mapped back to full-size coordinates."""
     detector = _models()[0]
-    if scale > 1.0:
+    if scale == 2.0:
         return list(detector(rgb, 1))
-    small = rgb if scale == 1.0 else cv2.resize(rgb, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+    interpolation = cv2.INTER_AREA if scale < 1.0 else cv2.INTER_LINEAR
+    small = rgb if scale == 1.0 else cv2.resize(rgb, None, fx=scale, fy=scale, interpolation=interpolation)
     return [
         dlib.rectangle(
             int(r.left() / scale), int(r.top() / scale), int(r.right() / scale), int(r.bottom() / scale)
