@@ -100,16 +100,16 @@ class Detector:
 
     def __call__(self, rgb: np.ndarray) -> list[dlib.rectangle]:
         scales = _scales(*rgb.shape[:2])
-        probe = [s for s in scales if s >= 2 * scales[0]][:1] if self.start is None else []
+        probe = scales[1] if self.start is None else None  # twice the coarse scale
         if self.start is not None:
             scales = [s for s in scales if s >= self.start]
         for scale in scales:
             found = _detect_at(rgb, scale)
             if found and min(r.width() for r in found) * scale >= SMALL_FACE:
-                if probe and probe[0] > scale:
-                    finer = _detect_at(rgb, probe[0])
+                if probe is not None and probe > scale:
+                    finer = _detect_at(rgb, probe)
                     if len(finer) > len(found):
-                        found, scale = finer, probe[0]
+                        found, scale = finer, probe
                 self.start = scale
                 return found
         self.start = None  # nothing sure here: the next frame starts coarse again
