@@ -105,7 +105,7 @@ def opened(path: Path, limits: Limits) -> Iterator[tuple[cv2.VideoCapture, Video
     One decoder thread: a Lambda below 1769 MB has less than one vCPU, where more threads only add
     work (about 10 % more CPU for the same frames here).
     """
-    capture = cv2.VideoCapture(str(path), cv2.CAP_FFMPEG, [cv2.CAP_PROP_N_THREADS, 1])
+    capture = cv2.VideoCapture(str(path), cv2.CAP_ANY, [cv2.CAP_PROP_N_THREADS, 1])
     try:
         if not capture.isOpened():
             raise InvalidVideo("OpenCV cannot open it as a video (empty, truncated or not an MP4)")
