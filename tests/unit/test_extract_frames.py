@@ -16,7 +16,7 @@ from tests.unit.conftest import (
 )
 
 VIDEO = "test_0.mp4"
-FIRST_BATCH = 2  # frames extracted before recognition asks for more
+FIRST_BATCH = import_function_module("extract_frames", "frames").FIRST_BATCH  # before any asking for more
 
 
 @cache
@@ -84,8 +84,8 @@ def test_frames_are_sampled_across_the_clip_into_the_artifacts_bucket(cloud, ext
     # order; the first two are extracted now, the rest only if recognition asks for them
     indices = frames["indices"]
     order = frames_module.visit_order(count, samples)
-    assert indices == order[:2]
-    assert frames["remaining"] == order[2:]
+    assert indices == order[:FIRST_BATCH] and FIRST_BATCH == 2
+    assert frames["remaining"] == order[FIRST_BATCH:]
     sampled = sorted(indices + frames["remaining"])
     assert len(sampled) == samples
     for slice_number, index in enumerate(sampled):
