@@ -25,7 +25,7 @@ pytestmark = pytest.mark.stack
 
 FPS = 12
 SECONDS = 2
-FRAMES = FPS * SECONDS  # 24: the default 6 samples are frames 2, 6, 10, 14, 18, 22
+FRAMES = FPS * SECONDS  # 24: the default 7 samples are frames 1, 5, 8, 12, 15, 18, 22
 SIZE = (640, 480)
 
 # Records for the enrolled people (names are the train/ folder names); left in the table.
@@ -198,8 +198,8 @@ def assert_outcome(stack, result: runs.Outcome, names: list[str], unknown: int =
 
 # --- the cases ------------------------------------------------------------------------------------
 
-PASSER_BY_WITH_OBAMA = range(13, 16)  # frames showing the passer-by: around sample 14 only
-PASSER_BY_ALONE = range(9, 12)  # around sample 10 only
+PASSER_BY_WITH_OBAMA = range(11, 14)  # frames showing the passer-by: around sample 12 only
+PASSER_BY_ALONE = range(7, 10)  # around sample 8 only
 
 CASES: dict[str, tuple[Callable[[], Callable[[int], np.ndarray]], tuple[int, int], list[str], int]] = {
     # name: (frame source, frame size, expected students, expected unknown_faces)
@@ -211,7 +211,7 @@ CASES: dict[str, tuple[Callable[[], Callable[[int], np.ndarray]], tuple[int, int
     "low_res": (lambda: still("obama1", size=(426, 240)), (426, 240), ["obama"], 0),
     "third_unknown": (lambda: still("obama_and_biden"), SIZE, ["biden", "obama"], 1),
     "empty_room": (lambda: lambda i: empty_room(), SIZE, [], 0),
-    # Sample 3 of 6 (frame 14, the middle one, visited first) is the only one to see the passer-by:
+    # Sample 3 of 7 (frame 12, the middle one, visited first) is the only one to see the passer-by:
     # one vote of three frames used (the others agree on obama alone and stop the search early).
     "passer_by_with_obama": (
         lambda: passer_by(still("obama1"), PASSER_BY_WITH_OBAMA),
@@ -219,8 +219,8 @@ CASES: dict[str, tuple[Callable[[], Callable[[int], np.ndarray]], tuple[int, int
         ["obama"],
         0,
     ),
-    # Alone in an empty room, seen in only one of the six samples (frame 10): no frames agree, all six
-    # are used, and one vote of six is a chance.
+    # Alone in an empty room, seen in only one of the seven samples (frame 8): no frames agree, all
+    # seven are used, and one vote of seven is a chance.
     "passer_by_alone": (lambda: passer_by(None, PASSER_BY_ALONE), SIZE, [], 0),
 }
 
@@ -250,7 +250,7 @@ def test_hard_clip(stack, outcomes, case):
 
 
 def test_each_passer_by_is_in_exactly_one_sampled_frame(stack):
-    """The passer-by cases hold for the stack's FRAME_SAMPLES (6 by default): one sample sees them."""
+    """The passer-by cases hold for the stack's FRAME_SAMPLES (7 by default): one sample sees them."""
     spec = importlib.util.spec_from_file_location(
         "hard_frames", ROOT / "functions" / "extract_frames" / "frames.py"
     )
@@ -258,7 +258,7 @@ def test_each_passer_by_is_in_exactly_one_sampled_frame(stack):
     spec.loader.exec_module(frames)
     (extract,) = (f for f in stack.template.functions().values() if f.logical_id == "ExtractFramesFunction")
     sampled = frames.sample_indices(FRAMES, int(extract.environment["FRAME_SAMPLES"]))
-    assert sampled == [2, 6, 10, 14, 18, 22]
+    assert sampled == [1, 5, 8, 12, 15, 18, 22]
     for shown in (PASSER_BY_WITH_OBAMA, PASSER_BY_ALONE):
         assert len([i for i in sampled if i in shown]) == 1
 
