@@ -7,6 +7,7 @@ it asks for them, the rest. Decoding stops at the last frame of a batch.
 import os
 import shutil
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
@@ -17,7 +18,7 @@ from botocore.exceptions import ClientError
 from classroom_common import idempotency, keys, storage
 from classroom_common.errors import VideoMissing, VideoTooLarge
 from classroom_common.models import Frames, Video
-from frames import FIRST_BATCH, Limits, opened, read_jpegs, visit_order
+from frames import FIRST_BATCH, Limits, VideoInfo, opened, read_jpegs, visit_order
 
 logger = Logger()
 tracer = Tracer()
@@ -47,6 +48,17 @@ def download(video: Video, path: Path) -> None:
         shutil.copyfileobj(body, file, 1024 * 1024)
 
 
+def decode(
+    video: Video, indices: Callable[[VideoInfo], list[int]]
+) -> tuple[VideoInfo, list[tuple[int, bytes]]]:
+    """The video's checked metadata and, as JPEGs, the frames ``indices(metadata)`` names."""
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "video"
+        download(video, path)
+        with opened(path, LIMITS) as (capture, info):
+            return info, read_jpegs(capture, info, indices(info))
+
+
 def store(video: Video, jpegs: list[tuple[int, bytes]], bucket: str) -> list[str]:
     prefix = keys.run_prefix(video.key, video.etag)
     frame_keys = []
@@ -63,17 +75,12 @@ def extract_frames(*, video: Video, artifacts_bucket: str) -> Frames:
     """The first batch: the video's checked metadata and the first frames in visiting order."""
     if video.size > MAX_BYTES:
         raise VideoTooLarge(f"{video.size} bytes is above the limit of {MAX_BYTES} bytes")
-    with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "video"
-        download(video, path)
-        with opened(path, LIMITS) as (capture, info):
-            order = visit_order(info.frame_count, SAMPLES)
-            jpegs = read_jpegs(capture, info, order[:FIRST_BATCH])
+    info, jpegs = decode(video, lambda info: visit_order(info.frame_count, SAMPLES)[:FIRST_BATCH])
     return Frames(
         bucket=artifacts_bucket,
         keys=store(video, jpegs, artifacts_bucket),
         indices=[index for index, _ in jpegs],
-        remaining=order[FIRST_BATCH:],
+        remaining=visit_order(info.frame_count, SAMPLES)[FIRST_BATCH:],
         fps=info.fps,
         frame_count=info.frame_count,
         duration=round(info.duration, 3),
@@ -86,11 +93,7 @@ def extract_frames(*, video: Video, artifacts_bucket: str) -> Frames:
 @tracer.capture_method
 def extract_more_frames(*, video: Video, frames: Frames) -> Frames:
     """The next batch: the frames the first one left (``frames.remaining``)."""
-    with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "video"
-        download(video, path)
-        with opened(path, LIMITS) as (capture, info):
-            jpegs = read_jpegs(capture, info, frames.remaining)
+    _info, jpegs = decode(video, lambda _info: frames.remaining)
     return frames.model_copy(
         update={
             "keys": store(video, jpegs, frames.bucket),
