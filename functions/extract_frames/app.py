@@ -7,9 +7,11 @@ it asks for them, the rest. Decoding stops at the last frame of a batch.
 import os
 import shutil
 import tempfile
-from collections.abc import Callable
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
+import cv2
 from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
@@ -24,7 +26,7 @@ logger = Logger()
 tracer = Tracer()
 metrics = Metrics()
 
-SAMPLES = min(60, max(1, int(os.environ.get("FRAME_SAMPLES", "6"))))  # bounds work on any clip
+SAMPLES = min(60, max(1, int(os.environ.get("FRAME_SAMPLES", "7"))))  # bounds work on any clip
 MAX_BYTES = int(os.environ.get("MAX_VIDEO_BYTES", str(200 * 1024 * 1024)))
 LIMITS = Limits(
     max_seconds=float(os.environ.get("MAX_VIDEO_SECONDS", "600")),
@@ -48,15 +50,14 @@ def download(video: Video, path: Path) -> None:
         shutil.copyfileobj(body, file, 1024 * 1024)
 
 
-def decode(
-    video: Video, indices: Callable[[VideoInfo], list[int]]
-) -> tuple[VideoInfo, list[tuple[int, bytes]]]:
-    """The video's checked metadata and, as JPEGs, the frames ``indices(metadata)`` names."""
+@contextmanager
+def opened_upload(video: Video) -> Iterator[tuple[cv2.VideoCapture, VideoInfo]]:
+    """The uploaded video, downloaded to a temporary file, open for decoding, its metadata checked."""
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "video"
         download(video, path)
-        with opened(path, LIMITS) as (capture, info):
-            return info, read_jpegs(capture, info, indices(info))
+        with opened(path, LIMITS) as capture_and_info:
+            yield capture_and_info
 
 
 def store(video: Video, jpegs: list[tuple[int, bytes]], bucket: str) -> list[str]:
@@ -75,12 +76,14 @@ def extract_frames(*, video: Video, artifacts_bucket: str) -> Frames:
     """The first batch: the video's checked metadata and the first frames in visiting order."""
     if video.size > MAX_BYTES:
         raise VideoTooLarge(f"{video.size} bytes is above the limit of {MAX_BYTES} bytes")
-    info, jpegs = decode(video, lambda info: visit_order(info.frame_count, SAMPLES)[:FIRST_BATCH])
+    with opened_upload(video) as (capture, info):
+        order = visit_order(info.frame_count, SAMPLES)
+        jpegs = read_jpegs(capture, info, order[:FIRST_BATCH])
     return Frames(
         bucket=artifacts_bucket,
         keys=store(video, jpegs, artifacts_bucket),
         indices=[index for index, _ in jpegs],
-        remaining=visit_order(info.frame_count, SAMPLES)[FIRST_BATCH:],
+        remaining=order[FIRST_BATCH:],
         fps=info.fps,
         frame_count=info.frame_count,
         duration=round(info.duration, 3),
@@ -93,7 +96,8 @@ def extract_frames(*, video: Video, artifacts_bucket: str) -> Frames:
 @tracer.capture_method
 def extract_more_frames(*, video: Video, frames: Frames) -> Frames:
     """The next batch: the frames the first one left (``frames.remaining``)."""
-    _info, jpegs = decode(video, lambda _info: frames.remaining)
+    with opened_upload(video) as (capture, info):
+        jpegs = read_jpegs(capture, info, frames.remaining)
     return frames.model_copy(
         update={
             "keys": store(video, jpegs, frames.bucket),
