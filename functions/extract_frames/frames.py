@@ -9,8 +9,9 @@ import cv2
 import numpy as np
 
 from classroom_common.errors import InvalidVideo, VideoTooLarge
+from classroom_common.models import AGREEING_FRAMES
 
-FIRST_BATCH = 2  # frames extracted at first: the fewest on which two can agree and settle the answer
+FIRST_BATCH = AGREEING_FRAMES  # frames extracted at first: the fewest that can settle the answer
 SEEK_GAP = 250  # frames; a typical H.264 keyframe interval: shorter gaps are cheaper to decode through
 
 

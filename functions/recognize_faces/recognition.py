@@ -9,10 +9,9 @@ from pydantic import BaseModel, Field
 from classroom_common.faces import Detector, Face, decode_rgb, encode, largest
 from classroom_common.known_faces import KnownFaces
 from classroom_common.matching import FaceMatch, match
-from classroom_common.models import Match, Recognition
+from classroom_common.models import AGREEING_FRAMES, Match, Recognition
 
 MAX_FACES_PER_FRAME = 40  # default bound on faces encoded per frame (about 0.1 s each)
-STABLE_AFTER = 2  # consecutive frames that must agree before stopping
 
 
 class Seen(BaseModel):
@@ -46,13 +45,13 @@ class Tally(BaseModel):
             if m.name is not None:
                 self.names.setdefault(m.name, []).append(m.distance)
         seen = Seen(names=sorted({m.name for m in matches if m.name}), unknown=unknown, faces=bool(matches))
-        self.recent = [*self.recent, seen][-STABLE_AFTER:]
+        self.recent = [*self.recent, seen][-AGREEING_FRAMES:]
 
     @property
     def stable(self) -> bool:
         """The last frames saw faces and agree on who is there."""
         recent = self.recent
-        return len(recent) == STABLE_AFTER and recent[0].faces and all(s == recent[0] for s in recent)
+        return len(recent) == AGREEING_FRAMES and recent[0].faces and all(s == recent[0] for s in recent)
 
     def votes_needed(self) -> int:
         """A person seen in fewer frames than this was a chance match."""

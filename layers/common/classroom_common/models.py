@@ -5,6 +5,8 @@ from urllib.parse import unquote_plus
 from aws_lambda_powertools.utilities.parser.models import S3EventNotificationEventBridgeModel
 from pydantic import BaseModel, Field
 
+AGREEING_FRAMES = 2  # consecutive frames that must agree before recognition stops; the first batch's size
+
 
 class Video(BaseModel):
     """The uploaded object, identified by key and content (ETag, and version when enabled)."""
