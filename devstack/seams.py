@@ -5,6 +5,9 @@
    we start the execution, as EventBridge does.
 3. ``moto.s3.notifications._send_event_bridge_message``: moto's event differs from S3's
    (unix time, ``eTag``, raw key) and swallows every error; we send S3's shape and log errors.
+   ``S3Backend.complete_multipart_upload`` stores the object with ``put_object``, which notifies a
+   ``PutObject`` before moto's own ``CompleteMultipartUpload``: S3 sends one event per upload, so the
+   inner one is dropped.
 
 The others only make moto's server fast enough for a hundred concurrent runs, changing no behaviour:
 
@@ -29,6 +32,7 @@ import functools
 import inspect
 import json
 import logging
+import threading
 import uuid
 from collections.abc import Callable
 from typing import Any
@@ -44,6 +48,7 @@ from moto.core import responses as moto_responses
 from moto.core import utils as moto_utils
 from moto.events import models as events_models
 from moto.s3 import notifications as s3_notifications
+from moto.s3.models import S3Backend
 from moto.settings import moto_server_port
 from moto.stepfunctions.parser.asl.component.common.path import result_path
 from moto.stepfunctions.parser.asl.component.state.exec.state_task import lambda_eval_utils
@@ -70,6 +75,8 @@ def check() -> None:
         LambdaFunction._invoke_lambda: ["self", "event"],
         events_models.Rule.send_to_targets: ["self", "original_event", "transform_input"],
         s3_notifications._send_event_bridge_message: ["account_id", "bucket", "event_name", "key"],
+        s3_notifications.send_event: ["account_id", "event_name", "bucket", "key"],
+        S3Backend.complete_multipart_upload: ["self", "bucket_name", "multipart_id", "body"],
         moto_backends.list_of_moto_modules: [],
         lambda_eval_utils.boto_client_for: ["region", "service", "state_credentials"],
         AmazonStateLanguageParser.parse: ["definition"],
@@ -178,6 +185,28 @@ def _send_event_bridge_message(account_id: str, bucket: Any, event_name: str, ke
                 log.exception("delivering %s to rule %s failed", event["detail-type"], rule.name)
 
 
+_completing = threading.local()  # set while this request thread completes a multipart upload
+
+
+def _complete_multipart_upload(self: S3Backend, bucket_name: str, multipart_id: str, body: Any) -> Any:
+    _completing.active = True
+    try:
+        return _original_complete_multipart_upload(self, bucket_name, multipart_id, body)
+    finally:
+        _completing.active = False
+
+
+def _send_event(account_id: str, event_name: str, bucket: Any, key: Any) -> None:
+    """moto's notifications, less the ``PutObject`` its multipart completion makes on the way."""
+    if event_name == s3_notifications.S3NotificationEvent.OBJECT_CREATED_PUT_EVENT and getattr(
+        _completing, "active", False
+    ):
+        return
+    _original_send_event(account_id, event_name, bucket, key)
+
+
+_original_complete_multipart_upload = S3Backend.complete_multipart_upload
+_original_send_event = s3_notifications.send_event
 _original_send_to_targets = events_models.Rule.send_to_targets
 _original_boto_client_for = lambda_eval_utils.boto_client_for
 _moto_modules = tuple(moto_backends.list_of_moto_modules())
@@ -235,6 +264,8 @@ def install(invoker: Invoker) -> None:
     LambdaFunction._invoke_lambda = _invoke_lambda  # type: ignore[method-assign]
     events_models.Rule.send_to_targets = _send_to_targets  # type: ignore[method-assign]
     s3_notifications._send_event_bridge_message = _send_event_bridge_message
+    s3_notifications.send_event = _send_event
+    S3Backend.complete_multipart_upload = _complete_multipart_upload  # type: ignore[method-assign]
     moto_backends.list_of_moto_modules = lambda: _moto_modules
     lambda_eval_utils.boto_client_for = _boto_client_for
     AmazonStateLanguageParser.parse = staticmethod(_parse)  # type: ignore[method-assign]
