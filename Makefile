@@ -5,7 +5,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install run test lint security bench clean build validate
+.PHONY: install run test lint security bench clean build validate browser
 
 # aws-sam-cli pins boto3 exactly, so it gets a venv of its own (gitignored), made on first use.
 SAM_VERSION ?= 1.170.0
@@ -32,8 +32,23 @@ lint: install
 	$(BIN)/ruff format --check .
 	$(BIN)/cfn-lint template.yaml
 
-test: install lint security build  ## unit tests against moto, then the whole workflow through the local stack
-	$(BIN)/pytest
+test: browser install lint security build  ## unit tests against moto, then the whole workflow through the local stack
+	CHROMIUM="$(CHROMIUM)" $(BIN)/pytest
+
+# The view test drives a real headless browser: CHROMIUM=/path/to/chrome, or Debian's chromium, which is
+# installed here when it is missing and we may (root with apt-get); otherwise one line says what to run.
+CHROMIUM ?=
+browser:
+	@if [ -n "$(CHROMIUM)" ]; then [ -x "$(CHROMIUM)" ] && exit 0; \
+		echo "CHROMIUM=$(CHROMIUM) is not an executable" >&2; exit 1; fi; \
+	if command -v chromium >/dev/null 2>&1; then exit 0; fi; \
+	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+		echo "installing Debian's chromium for the browser test (apt-get)"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	else \
+		echo "make test needs a Chromium for the browser test: run 'sudo apt-get install chromium'" \
+			"(or pass CHROMIUM=/path/to/chrome)" >&2; exit 1; \
+	fi
 
 # checkov beside cfn-lint resolves to an old checkov that crashes, so it gets its own venv too.
 CHECKOV_VERSION ?= 3.3.30

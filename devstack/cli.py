@@ -83,9 +83,9 @@ def cmd_executions(args: argparse.Namespace) -> int:
     with ExitStack() as resources:
         deployment = _deployment(args, resources)
         sfn = deployment.client("stepfunctions")
-        pages = sfn.get_paginator("list_executions").paginate(stateMachineArn=deployment["StateMachineArn"])
-        for e in (e for page in pages for e in page["executions"]):
-            print(f"{e['startDate']:%Y-%m-%d %H:%M:%S}  {e['status']:<9}  {e['executionArn']}")
+        for item in runs.executions(deployment, args.limit):
+            run = runs.summary(sfn.describe_execution(executionArn=item["executionArn"]))
+            print(run.to_json() if args.json else run.line(), flush=True)
     return 0
 
 
@@ -128,7 +128,12 @@ def parser() -> argparse.ArgumentParser:
     _add_target(seed)
     seed.set_defaults(handler=cmd_seed)
 
-    executions = sub.add_parser("executions", help="list the state machine's executions")
+    executions = sub.add_parser(
+        "executions",
+        help="the runs, newest first: start, status, duration, video, and the students found or the error",
+    )
+    executions.add_argument("--json", action="store_true", help="one JSON object per line")
+    executions.add_argument("--limit", type=int, help="only the newest LIMIT runs")
     _add_target(executions)
     executions.set_defaults(handler=cmd_executions)
 

@@ -4,11 +4,15 @@ import json
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
 from urllib.parse import unquote_plus
 
 from classroom_common import keys
+from classroom_common.errors import readable_cause
 from devstack.deployment import Deployment
+
+FINISHED = ("SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED")
 
 
 @dataclass(frozen=True)
@@ -38,10 +42,10 @@ class Outcome:
         return json.dumps(public)
 
     def line(self) -> str:
-        who = ", ".join(f"{s['name']} ({s['major']}, {s['year']})" for s in self.students) or "nobody known"
+        what = who(self.students, self.unknown_faces)
         if self.error:
-            who = f"{self.error['error']}: {self.error['cause']}"
-        return f"{self.video}  {self.status}  {who}  -> {self.output_key}  {self.seconds:.2f}s"
+            what = f"{self.error['error']}: {self.error['cause']}"
+        return f"{self.video}  {self.status}  {what}  -> {self.output_key}  {self.seconds:.2f}s"
 
 
 def upload(deployment: Deployment, path: Path, key: str | None = None, body: bytes | None = None) -> Upload:
@@ -75,31 +79,107 @@ def _for(upload: Upload, identity: tuple[str, str, str | None], started: float) 
     return started >= upload.at - 5  # unversioned: the same bytes uploaded again start a new run
 
 
+@dataclass(frozen=True)
+class Run:
+    """One execution as a person reads it: the video, how it ended, who was found or what went wrong."""
+
+    arn: str
+    name: str
+    video: str  # the uploaded object's key
+    status: str
+    started: datetime | None
+    seconds: float | None  # start to stop, or so far while it runs
+    students: list[dict]  # {"name", "major", "year"}
+    unknown_faces: int | None
+    error: dict | None  # {"error", "cause"} as Step Functions reports them
+    output_key: str | None  # the CSV
+    annotated_key: str | None  # the annotated frame, in the artifacts bucket
+
+    @property
+    def message(self) -> str:
+        """The error's readable cause (a Lambda error's message, not its JSON)."""
+        return readable_cause(self.error["cause"])[0] if self.error else ""
+
+    def line(self) -> str:
+        started = f"{self.started.astimezone():%Y-%m-%d %H:%M:%S}" if self.started else "-"
+        took = f"{self.seconds:.2f}s" if self.seconds is not None else "-"
+        if self.error:
+            what = f"{self.error['error']}: {self.message}"
+        elif self.status == "SUCCEEDED":
+            what = who(self.students, self.unknown_faces)
+        else:
+            what = ""
+        return f"{started}  {self.status:<9}  {took:>8}  {self.video or self.name}  {what}".rstrip()
+
+    def to_json(self) -> str:
+        public = asdict(self)
+        public["started"] = self.started.isoformat() if self.started else None
+        public["error"] = {"error": self.error["error"], "cause": self.message} if self.error else None
+        return json.dumps(public)
+
+
+def who(students: list[dict], unknown_faces: int | None = None) -> str:
+    """``name (major, year), …``, plus how many faces matched nobody."""
+    found = ", ".join(f"{s['name']} ({s.get('major', '?')}, {s.get('year', '?')})" for s in students)
+    unknown = f"{unknown_faces} unknown face{'s' * (unknown_faces != 1)}" if unknown_faces else ""
+    return ", ".join(filter(None, [found, unknown])) or "nobody known"
+
+
+def summary(execution: dict) -> Run:
+    """A run from its ``DescribeExecution`` answer."""
+    start, stop = execution.get("startDate"), execution.get("stopDate")
+    seconds = ((stop or datetime.now(UTC)) - start).total_seconds() if start else None
+    found = identity(execution.get("input") or "")
+    students, unknown, output_key, annotated = [], None, None, None
+    if execution["status"] == "SUCCEEDED":
+        try:
+            output = json.loads(execution.get("output") or "{}")
+            students = output["lookup"]["students"]
+            unknown = output["recognition"]["unknown_faces"]
+            annotated = output["recognition"].get("annotated_key")
+            output_key = output["output"]["key"]
+        except (KeyError, TypeError, ValueError):
+            pass  # not one of ours: shown without its result
+    error = {"error": execution.get("error", ""), "cause": execution.get("cause", "")}
+    return Run(
+        arn=execution["executionArn"],
+        name=execution.get("name", ""),
+        video=found[0] if found else "",
+        status=execution["status"],
+        started=start,
+        seconds=seconds,
+        students=students,
+        unknown_faces=unknown,
+        error=error if execution["status"] in FINISHED and execution["status"] != "SUCCEEDED" else None,
+        output_key=output_key,
+        annotated_key=annotated,
+    )
+
+
+def executions(deployment: Deployment, limit: int | None = None) -> list[dict]:
+    """The state machine's executions, newest first (``ListExecutions`` items)."""
+    sfn = deployment.client("stepfunctions")
+    pages = sfn.get_paginator("list_executions").paginate(
+        stateMachineArn=deployment["StateMachineArn"], PaginationConfig={"MaxItems": limit}
+    )
+    return sorted(
+        (e for page in pages for e in page["executions"]), key=lambda e: e["startDate"], reverse=True
+    )
+
+
 def outcome(deployment: Deployment, upload: Upload, execution: dict) -> Outcome:
     """What one finished execution produced, read from its description."""
-    seconds = (execution["stopDate"] - execution["startDate"]).total_seconds()
-    if execution["status"] == "SUCCEEDED":
-        output = json.loads(execution.get("output") or "{}")
-        return Outcome(
-            video=upload.video,
-            status="SUCCEEDED",
-            students=output["lookup"]["students"],
-            unknown_faces=output["recognition"]["unknown_faces"],
-            error=None,
-            output_key=output["output"]["key"],
-            seconds=seconds,
-            execution_arn=execution["executionArn"],
-            annotated_key=output["recognition"].get("annotated_key"),
-        )
+    run = summary(execution)
     return Outcome(
         video=upload.video,
-        status=execution["status"],
-        students=[],
-        unknown_faces=None,
-        error={"error": execution.get("error", ""), "cause": execution.get("cause", "")},
-        output_key=keys.error_report_key(upload.key),
-        seconds=seconds,
-        execution_arn=execution["executionArn"],
+        status=run.status,
+        students=run.students,
+        unknown_faces=run.unknown_faces,
+        error=run.error,
+        output_key=run.output_key or keys.error_report_key(upload.key),
+        seconds=run.seconds or 0.0,
+        execution_arn=run.arn,
+        annotated_key=run.annotated_key,
     )
 
 

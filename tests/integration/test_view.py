@@ -1,18 +1,23 @@
 """`classroom view` in a real headless Chromium: the executions list, and a run's graph, steps and errors."""
 
+import os
+import shutil
 import subprocess
 import threading
+import urllib.request
 from datetime import UTC, datetime, timedelta
 from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import quote
 
+import cv2
+import numpy as np
 import pytest
 
 from devstack import history, runs, view
 from tests.conftest import SAMPLES
 
-CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM = os.environ.get("CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
 
 
 class Dom(HTMLParser):
@@ -47,17 +52,17 @@ class Dom(HTMLParser):
         return {a["data-state"]: a for t, a in self.elements if t == tag and "data-state" in a}
 
 
-def browse(url: str, tmp_path: Path) -> Dom:
-    """The page's DOM as headless Chromium built it."""
-    if not CHROMIUM.exists():
+def chromium(url: str, tmp_path: Path, *flags: str) -> subprocess.CompletedProcess:
+    """Headless Chromium on ``url`` with a fresh profile, kept off the network."""
+    if not Path(CHROMIUM).exists():
         pytest.fail(
             f"{CHROMIUM} is missing: these tests drive a real browser. "
-            "Install it with `apt-get install chromium` (.ci/run does)."
+            "`make test` installs Debian's chromium, or give CHROMIUM=/path/to/chrome."
         )
     profile = tmp_path / f"chromium-{len(list(tmp_path.iterdir()))}"
-    proc = subprocess.run(
+    return subprocess.run(
         [
-            str(CHROMIUM),
+            CHROMIUM,
             "--headless",
             "--no-sandbox",
             "--disable-gpu",
@@ -66,16 +71,34 @@ def browse(url: str, tmp_path: Path) -> Dom:
             "--disable-background-networking",
             "--disable-component-update",
             "--disable-sync",
+            "--hide-scrollbars",
             f"--user-data-dir={profile}",
-            "--dump-dom",
+            *flags,
             url,
         ],
         capture_output=True,
         text=True,
         timeout=120,
     )
+
+
+def browse(url: str, tmp_path: Path) -> Dom:
+    """The page's DOM as headless Chromium built it."""
+    proc = chromium(url, tmp_path, "--dump-dom")
     assert proc.returncode == 0 and "</html>" in proc.stdout, proc.stderr[-2000:]
     return Dom(proc.stdout)
+
+
+def screenshot(url: str, tmp_path: Path, name: str, size: tuple[int, int] = (1600, 1000)) -> np.ndarray:
+    """A PNG of the page as Chromium paints it (copied to $SCREENSHOTS, if set, for the README)."""
+    target = tmp_path / name
+    proc = chromium(url, tmp_path, f"--screenshot={target}", f"--window-size={size[0]},{size[1]}")
+    assert proc.returncode == 0 and target.exists(), proc.stderr[-2000:]
+    if folder := os.environ.get("SCREENSHOTS"):
+        shutil.copy(target, Path(folder) / name)
+    image = cv2.imread(str(target))
+    assert image is not None and image.shape[:2] == (size[1], size[0])
+    return image
 
 
 @pytest.fixture(scope="module")
@@ -117,6 +140,8 @@ def test_list_page_shows_both_executions(outcomes, site, tmp_path):
     text = dom.tables["executions"]
     assert "view/test_4.mp4" in text and "view/broken.mp4" in text
     assert "InvalidVideo" in text
+    students = [row.split("johnny_dep")[0] for row in text.split("view/") if "johnny_dep" in row]
+    assert students == ["test_4.mp4"], text  # the students column: on the good run's row, not the bad one's
     links = [a.get("href", "") for t, a in dom.elements if t == "a"]
     assert f"/execution?arn={quote(bad.execution_arn, safe='')}" in links
 
@@ -162,7 +187,7 @@ def test_failed_execution_shows_the_caught_error_and_the_failure_path(outcomes, 
 
 
 @pytest.mark.stack
-def test_succeeded_execution_is_green_along_the_happy_path(outcomes, site, tmp_path):
+def test_succeeded_execution_is_green_along_the_happy_path(stack, outcomes, site, tmp_path):
     good, _ = outcomes
     dom = browse(page(site, good.execution_arn), tmp_path)
     graph = {name: a["data-status"] for name, a in dom.states("g").items()}
@@ -173,6 +198,25 @@ def test_succeeded_execution_is_green_along_the_happy_path(outcomes, site, tmp_p
         assert graph[name] == "not-reached", name  # two frames settled test_4: no second batch
     assert "johnny_dep (computer_science, senior)" in dom.text
     assert list(dom.states("tr")) == happy_path
+
+    (img,) = [a for t, a in dom.elements if t == "img" and "frame" in a.get("class", "")]
+    assert img["src"] == f"/frame?arn={quote(good.execution_arn, safe='')}"
+    with urllib.request.urlopen(site + img["src"].lstrip("/")) as response:
+        assert response.headers["Content-Type"] == "image/jpeg"
+        served = cv2.imdecode(np.frombuffer(response.read(), np.uint8), cv2.IMREAD_COLOR)
+    d = stack.deployment
+    stored = d.client("s3").get_object(Bucket=d["ArtifactsBucketName"], Key=good.annotated_key)["Body"].read()
+    assert served.shape == cv2.imdecode(np.frombuffer(stored, np.uint8), cv2.IMREAD_COLOR).shape
+    shot = screenshot(page(site, good.execution_arn), tmp_path, "view-succeeded.png")
+    assert shot.std() > 20  # painted: graph, facts and the frame, not a blank page
+
+
+@pytest.mark.stack
+def test_list_and_failed_pages_render(outcomes, site, tmp_path):
+    """What the README shows: the list with its students column, and a failed run's page."""
+    _, bad = outcomes
+    assert screenshot(site, tmp_path, "view-list.png", (1600, 420)).std() > 10
+    assert screenshot(page(site, bad.execution_arn), tmp_path, "view.png").std() > 10
 
 
 def test_retried_attempts_are_visible():
