@@ -11,6 +11,7 @@ import importlib
 import json
 import multiprocessing
 import os
+import signal
 import sys
 import threading
 import time
@@ -83,6 +84,7 @@ def _error(error: BaseException, error_type: str | None = None) -> str:
 
 def _worker(conn, spec: FunctionSpec, environment: dict[str, str]) -> None:
     """A warm container: import the handler once, then serve invocations until told to stop."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the whole process group: the stack stops us
     os.environ.update(environment)
     sys.path[:0] = [str(spec.code_dir), *map(str, spec.layer_dirs)]
     capture = _Capture()
@@ -122,10 +124,9 @@ class _Worker:
         return self.conn.recv()
 
     def stop(self) -> None:
+        """Ask the worker to exit once its invocation (if any) is done; ``kill`` ends it for sure."""
         with contextlib.suppress(OSError):
             self.conn.send(None)
-        self.process.join(1)
-        self.kill()
 
     def kill(self) -> None:
         if self.process.is_alive():
@@ -156,6 +157,7 @@ class FunctionPool:
         }
         self._max = max_workers
         self._idle: list[_Worker] = []
+        self._live: set[_Worker] = set()  # idle or busy
         self._count = 0
         self._lock = threading.Condition()
         self._log_file = log_file
@@ -176,6 +178,8 @@ class FunctionPool:
                 self._count -= 1
                 self._lock.notify()
             raise
+        with self._lock:
+            self._live.add(worker)
         return worker, worker.init[2]
 
     def _release(self, worker: _Worker | None) -> None:
@@ -230,6 +234,8 @@ class FunctionPool:
     def _discard(self, worker: _Worker) -> None:
         """A worker that cannot serve again: end it and free its slot in the pool."""
         worker.kill()
+        with self._lock:
+            self._live.discard(worker)
         self._release(None)
 
     @staticmethod
@@ -250,8 +256,22 @@ class FunctionPool:
         with self._lock:
             return [worker.process.pid for worker in self._idle if worker.process.pid]
 
-    def close(self) -> None:
+    def stop_workers(self) -> list[_Worker]:
+        """Tell every worker, idle or busy, to exit; returns them, for ``shut_down`` to wait for."""
         with self._lock:
-            workers, self._idle = self._idle, []
+            workers, self._idle = list(self._live), []
         for worker in workers:
             worker.stop()
+        return workers
+
+    def close(self) -> None:
+        shut_down([self])
+
+
+def shut_down(pools: list[FunctionPool], grace: float = 0.2) -> None:
+    """End every worker of ``pools`` together: ``grace`` seconds in all to exit, then killed."""
+    workers = [worker for pool in pools for worker in pool.stop_workers()]
+    deadline = time.monotonic() + grace
+    for worker in workers:
+        worker.process.join(max(0.0, deadline - time.monotonic()))
+        worker.kill()
