@@ -23,7 +23,7 @@ import time
 from datetime import datetime
 from pathlib import Path
 
-from classroom_common.known_faces import from_course_pickle
+from classroom_vision.known_faces import from_course_pickle
 from devstack import history, runs, seeding, workload
 from devstack.deployment import Deployment
 
@@ -51,7 +51,9 @@ def encode_ms(repeat: int = 7) -> float:
     on a frame of test_0.mp4, so runs on a busy and on a quiet machine can be told apart."""
     import cv2
 
-    from classroom_common.faces import Detector, encode, load_models
+    from classroom_vision.detection import Detector
+    from classroom_vision.encoding import encode
+    from classroom_vision.faces import load_models
 
     load_models()
     capture = cv2.VideoCapture(str(seeding.SAMPLE_VIDEOS / "test_0.mp4"))
@@ -168,7 +170,7 @@ def ours_in_process(clips: list[Path], repeat: int) -> dict[str, float]:
     from devstack.template import Template
 
     sys.path[:0] = [str(ROOT / "functions" / "extract_frames"), str(ROOT / "functions" / "recognize_faces")]
-    from classroom_common.faces import load_models
+    from classroom_vision.faces import load_models
     from frames import FIRST_BATCH, Limits, opened, read_jpegs, visit_order
     from recognition import MAX_FACES_PER_FRAME, Tally, recognize_frames
 

@@ -152,21 +152,15 @@ class Template:
                 timeout=int(props.get("Timeout", glob.get("Timeout", 3))),
                 memory=int(props.get("MemorySize", glob.get("MemorySize", 128))),
                 environment={k: str(self.resolve(v)) for k, v in env.items()},
-                layer_dirs=tuple(
-                    self._python_layer_dir(layer["Ref"])
-                    for layer in layers
-                    if self._python_layer_dir(layer["Ref"])
-                ),
+                layer_dirs=tuple(self._layer_dir(layer["Ref"]) for layer in layers),
             )
         return specs
 
-    def _python_layer_dir(self, logical_id: str) -> Path | None:
-        """A layer built from Python sources is put on the path; a ``makefile`` layer's
-        packages (numpy, OpenCV, dlib) come from the project's environment instead."""
-        layer = self.resources[logical_id]
-        if layer.get("Metadata", {}).get("BuildMethod", "").startswith("python"):
-            return self.path.parent / layer["Properties"]["ContentUri"]
-        return None
+    def _layer_dir(self, logical_id: str) -> Path:
+        """A layer's source folder, which holds its own package (classroom_common, classroom_vision);
+        the packages its build installs (Powertools; numpy, OpenCV, dlib) come from the project's
+        environment instead."""
+        return self.path.parent / self.resources[logical_id]["Properties"]["ContentUri"]
 
     def state_machine(self, logical_id: str) -> tuple[str, dict]:
         """The state machine's definition with its ``DefinitionSubstitutions`` applied."""

@@ -10,9 +10,9 @@ from botocore.exceptions import ClientError
 from annotate import annotate
 from classroom_common import idempotency, keys, storage
 from classroom_common.errors import KnownFacesUnavailable
-from classroom_common.faces import load_models
-from classroom_common.known_faces import KnownFaces
 from classroom_common.models import Frames, Recognition, Video
+from classroom_vision.faces import load_models
+from classroom_vision.known_faces import KnownFaces
 from recognition import MAX_FACES_PER_FRAME, Tally, recognize_frames
 
 logger = Logger()

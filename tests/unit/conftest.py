@@ -14,7 +14,7 @@ import pytest
 from moto import mock_aws
 
 from classroom_common import storage
-from classroom_common.known_faces import KnownFaces, from_course_pickle
+from classroom_vision.known_faces import KnownFaces, from_course_pickle
 from devstack.seams import s3_event
 from devstack.stack import create_storage
 from devstack.template import REGION, FunctionSpec, Template
