@@ -372,11 +372,11 @@ def test_parameters_override_their_defaults():
 
 
 def test_every_variable_a_handler_requires_is_in_its_environment():
-    """``storage.env("X")`` raises when X is missing: the template must set every one of them."""
+    """``env("X")`` raises when X is missing: the template must set every one of them."""
     for spec in TEMPLATE.functions().values():
         required = set()
         for source in Path(spec.code_dir).glob("*.py"):
-            required |= set(re.findall(r'storage\.env\("(\w+)"\)', source.read_text()))
+            required |= set(re.findall(r'\benv\("(\w+)"\)', source.read_text()))
         assert required <= set(spec.environment), (spec.name, required - set(spec.environment))
 
 
