@@ -19,7 +19,7 @@ from botocore.exceptions import ClientError
 from classroom_common import idempotency, keys, storage
 from classroom_common.errors import VideoMissing, VideoTooLarge
 from classroom_common.handler import env, logger, metrics, step_handler, tracer
-from classroom_common.models import Frames, Video
+from classroom_common.models import ExtractedFrames, Frames, Video
 from frames import FIRST_BATCH, Limits, VideoInfo, opened, read_jpegs, visit_order
 
 SAMPLES = min(60, max(1, int(os.environ.get("FRAME_SAMPLES", "7"))))  # bounds work on any clip
@@ -116,4 +116,4 @@ def lambda_handler(event: dict, context: LambdaContext) -> dict:
         frames = extract_frames(video=video, artifacts_bucket=env("ARTIFACTS_BUCKET"))
     logger.info("frames extracted", extra={"frames": frames.indices, "remaining": frames.remaining})
     metrics.add_metric(name="FramesExtracted", unit=MetricUnit.Count, value=len(frames.keys))
-    return {"video": video.model_dump(), "frames": frames.model_dump()}
+    return ExtractedFrames(video=video, frames=frames).model_dump()

@@ -9,6 +9,7 @@ from cfnlint.api import ManualArgs, lint_file
 from moto.events.models import EventPattern
 
 from classroom_common import errors
+from classroom_common.models import ExtractedFrames, Lookup, Recognition, Report
 from devstack.template import ACCOUNT, REGION, Template
 from tests.conftest import ROOT
 
@@ -140,6 +141,54 @@ def test_the_failure_report_ends_the_run_failed_either_way():
     # the report's input is the whole failed state plus the execution's id
     payload = report["Parameters"].get("Payload", report["Parameters"])
     assert payload == {"state.$": "$", "execution.$": "$$.Execution.Id"}
+
+
+# What each Task's Lambda returns. Its ResultSelector names every field: a field added to the model
+# without the ASL following would be dropped between states, silently.
+RETURNS = {
+    "ExtractFrames": ExtractedFrames,
+    "RecognizeFaces": Recognition,
+    "LookupStudents": Lookup,
+    "WriteCsv": Report,
+}
+# The Tasks that keep only part of what their Lambda returns, on purpose: the fields they keep, and the
+# fields the Lambda returns.
+REPORT_FIELDS = {"video", "step", "error", "cause", "execution", "trace", "report_key"}
+TRIMMED = {
+    "ExtractMoreFrames": ({"frames"}, set(ExtractedFrames.model_fields)),  # the state has the video already
+    "ReportFailure": ({"step", "error", "cause", "report_key", "execution"}, REPORT_FIELDS),
+}
+
+
+def selected(name: str) -> dict[str, str]:
+    """A Task's ResultSelector as {field: the path of the Lambda's payload it comes from}."""
+    return {k.removesuffix(".$"): v for k, v in STATES[name]["ResultSelector"].items()}
+
+
+def test_every_task_says_what_it_returns_and_selects_from_its_payload():
+    assert set(RETURNS) | set(TRIMMED) == set(TASKS)
+    for name in TASKS:
+        assert all(k.endswith(".$") for k in STATES[name]["ResultSelector"]), name
+        for field, path in selected(name).items():
+            assert path == f"$.Payload.{field}", (name, field, path)
+
+
+@pytest.mark.parametrize("name", sorted(RETURNS))
+def test_a_task_selects_every_field_of_its_model(name):
+    assert set(selected(name)) == set(RETURNS[name].model_fields), name
+
+
+@pytest.mark.parametrize("name", sorted(TRIMMED))
+def test_a_task_that_trims_its_result_keeps_the_fields_it_means_to(name):
+    kept, returned = TRIMMED[name]
+    assert set(selected(name)) == kept
+    assert kept < returned
+
+
+def test_the_failure_report_has_the_fields_its_state_selects(cloud, load):
+    state = {"video": {"bucket": "b", "key": "k.mp4"}, "failed": {"WriteCsv": {"Error": "E", "Cause": "C"}}}
+    event = {"state": state, "execution": f"arn:aws:states:{REGION}:{ACCOUNT}:execution:m:x"}
+    assert set(load("report_failure")(event)) == REPORT_FIELDS
 
 
 def our_errors() -> set[str]:

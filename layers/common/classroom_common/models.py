@@ -49,6 +49,13 @@ class Frames(BaseModel):
     height: int
 
 
+class ExtractedFrames(BaseModel):
+    """What ExtractFrames returns: the upload and a batch of its frames (RecognizeFaces reads both)."""
+
+    video: Video
+    frames: Frames
+
+
 class Match(BaseModel):
     name: str
     distance: float = Field(description="best (smallest) face distance over the frames")
