@@ -404,10 +404,13 @@ def test_function_environments_resolve_refs_and_parameters():
     assert extract["ARTIFACTS_BUCKET"] == outputs["ArtifactsBucketName"]
     assert extract["FRAME_SAMPLES"] == str(BODY["Parameters"]["FrameSamples"]["Default"])
     assert extract["MAX_VIDEO_BYTES"] == str(BODY["Parameters"]["MaxVideoBytes"]["Default"])
+    assert extract["MAX_VIDEO_SECONDS"] == str(BODY["Parameters"]["MaxVideoSeconds"]["Default"])
+    assert extract["MAX_VIDEO_PIXELS"] == str(BODY["Parameters"]["MaxVideoPixels"]["Default"])
     recognize = functions["recognize_faces"].environment
     assert recognize["KNOWN_FACES_BUCKET"] == outputs["KnownFacesBucketName"]
     assert recognize["KNOWN_FACES_KEY"] == outputs["KnownFacesKey"]
     assert float(recognize["MATCH_THRESHOLD"]) == 0.6
+    assert recognize["MAX_FACES_PER_FRAME"] == str(BODY["Parameters"]["MaxFacesPerFrame"]["Default"])
     assert functions["lookup_students"].environment["STUDENTS_TABLE"] == outputs["StudentsTableName"]
     assert functions["write_csv"].environment["OUTPUT_BUCKET"] == outputs["OutputBucketName"]
     assert functions["report_failure"].environment["OUTPUT_BUCKET"] == outputs["OutputBucketName"]
