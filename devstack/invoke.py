@@ -38,12 +38,7 @@ SAMPLE_SEED = 5  # moto's random seed before a sample upload: its version id is 
 
 def function(name: str, template: Template | None = None) -> FunctionSpec:
     """The function named by its logical id, its folder under ``functions/`` or its physical name."""
-    specs = (template or Template()).functions()
-    for spec in specs.values():
-        if name in (spec.logical_id, spec.code_dir.name, spec.name):
-            return spec
-    choices = ", ".join(f"{s.logical_id} ({s.code_dir.name})" for s in specs.values())
-    raise LookupError(f"no function {name!r} in the template; one of: {choices}")
+    return (template or Template()).function(name)
 
 
 def default_event(spec: FunctionSpec) -> Path:

@@ -1,9 +1,9 @@
 """Our handlers run as Lambdas: warm worker processes, one pool per function.
 
 Each worker is a fresh (spawned) Python process with the function's template environment,
-its code folder and Python layers on ``sys.path``, and the handler module imported once:
-a warm Lambda container. An invocation that outlives the function's ``Timeout`` kills its
-worker and fails with ``Sandbox.Timedout``, as on AWS.
+its code folder and layers on ``sys.path`` (``devstack.function_path``), and the handler module
+imported once: a warm Lambda container. An invocation that outlives the function's ``Timeout``
+kills its worker and fails with ``Sandbox.Timedout``, as on AWS.
 """
 
 import contextlib
@@ -20,6 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from devstack.function_path import on_path
 from devstack.template import FunctionSpec
 
 _SPAWN = multiprocessing.get_context("spawn")
@@ -82,11 +83,16 @@ def _error(error: BaseException, error_type: str | None = None) -> str:
 
 
 def _worker(conn, spec: FunctionSpec, environment: dict[str, str]) -> None:
-    """A warm container: import the handler once, then serve invocations until told to stop."""
+    """A warm container: the function's environment, its code and layers on the path for its whole life."""
     os.environ.update(environment)
-    sys.path[:0] = [str(spec.code_dir), *map(str, spec.layer_dirs)]
     capture = _Capture()
     sys.stdout = sys.stderr = capture  # type: ignore[assignment]
+    with on_path(spec):
+        _serve(conn, spec, capture)
+
+
+def _serve(conn, spec: FunctionSpec, capture: _Capture) -> None:
+    """Import the handler once, then serve invocations until told to stop."""
     module_name, function_name = spec.handler.rsplit(".", 1)
     try:
         handler: Callable = getattr(importlib.import_module(module_name), function_name)

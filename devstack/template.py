@@ -57,6 +57,11 @@ class FunctionSpec:
     def arn(self) -> str:
         return f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:{self.name}"
 
+    @property
+    def python_path(self) -> tuple[Path, ...]:
+        """Where its Lambda imports from, first to last: the code folder (/var/task), then each layer."""
+        return (self.code_dir, *self.layer_dirs)
+
 
 @dataclass
 class Template:
@@ -155,6 +160,15 @@ class Template:
                 layer_dirs=tuple(self._layer_dir(layer["Ref"]) for layer in layers),
             )
         return specs
+
+    def function(self, name: str) -> FunctionSpec:
+        """The function named by its logical id, its folder under ``functions/`` or its physical name."""
+        specs = self.functions()
+        for spec in specs.values():
+            if name in (spec.logical_id, spec.code_dir.name, spec.name):
+                return spec
+        choices = ", ".join(f"{s.logical_id} ({s.code_dir.name})" for s in specs.values())
+        raise LookupError(f"no function {name!r} in the template; one of: {choices}")
 
     def _layer_dir(self, logical_id: str) -> Path:
         """A layer's source folder, which holds its own package (classroom_common, classroom_vision);
