@@ -15,7 +15,7 @@ from moto import mock_aws
 from classroom_common import storage
 from classroom_vision.known_faces import KnownFaces, from_course_pickle
 from devstack import function_path
-from devstack.seams import s3_event
+from devstack.s3_events import s3_event
 from devstack.stack import create_storage
 from devstack.template import REGION, FunctionSpec, Template
 from tests.conftest import SAMPLES
