@@ -27,7 +27,9 @@ _SPAWN = multiprocessing.get_context("spawn")
 
 
 @dataclass
-class Result:
+class Invocation:
+    """What one invocation of a function gave back, as Lambda's Invoke API does."""
+
     payload: str  # JSON: the handler's return value, or Lambda's error object
     errored: bool
     logs: str
@@ -202,7 +204,7 @@ class FunctionPool:
         for worker in workers:
             self._release(worker)
 
-    def invoke(self, event: dict) -> Result:
+    def invoke(self, event: dict) -> Invocation:
         started = time.perf_counter()
         with self._lock:
             self.invocations += 1
@@ -215,7 +217,7 @@ class FunctionPool:
             return self._done(self._failure("Runtime.ExitError", f"the runtime exited at start: {error!r}"))
         if worker.init[1]:  # the handler module failed to import
             self._discard(worker)
-            return self._done(Result(worker.init[0], True, init_logs, 0.0))
+            return self._done(Invocation(worker.init[0], True, init_logs, 0.0))
         try:
             answer = worker.call(event, self.spec.timeout, hang=fault == "timeout")
         except (EOFError, OSError):  # the process died mid-invocation (sys.exit, a crash, out of memory)
@@ -231,7 +233,7 @@ class FunctionPool:
             return self._done(result)
         self._release(worker)
         payload, errored, logs = answer
-        return self._done(Result(payload, errored, init_logs + logs, time.perf_counter() - started))
+        return self._done(Invocation(payload, errored, init_logs + logs, time.perf_counter() - started))
 
     def _discard(self, worker: _Worker) -> None:
         """A worker that cannot serve again: end it and free its slot in the pool."""
@@ -239,10 +241,10 @@ class FunctionPool:
         self._release(None)
 
     @staticmethod
-    def _failure(error_type: str, message: str, seconds: float = 0.0) -> Result:
-        return Result(json.dumps({"errorType": error_type, "errorMessage": message}), True, "", seconds)
+    def _failure(error_type: str, message: str, seconds: float = 0.0) -> Invocation:
+        return Invocation(json.dumps({"errorType": error_type, "errorMessage": message}), True, "", seconds)
 
-    def _done(self, result: Result) -> Result:
+    def _done(self, result: Invocation) -> Invocation:
         self._log(result.logs)
         return result
 

@@ -5,18 +5,18 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from classroom_common import idempotency, keys, storage
 from classroom_common.handler import env, logger, metrics, step_handler, tracer
-from classroom_common.models import Lookup, Report, Video
+from classroom_common.models import CsvReport, Lookup, Video
 from report import to_csv
 
 
-@idempotency.once_per_upload(Report)
+@idempotency.once_per_upload(CsvReport)
 @tracer.capture_method
-def write_report(*, video: Video, lookup: Lookup, bucket: str) -> Report:
+def write_report(*, video: Video, lookup: Lookup, bucket: str) -> CsvReport:
     key = keys.csv_key(video.key)
     storage.s3().put_object(
         Bucket=bucket, Key=key, Body=to_csv(lookup.students).encode(), ContentType="text/csv"
     )
-    return Report(bucket=bucket, key=key, rows=len(lookup.students))
+    return CsvReport(bucket=bucket, key=key, rows=len(lookup.students))
 
 
 @step_handler

@@ -9,7 +9,7 @@ from cfnlint.api import ManualArgs, lint_file
 from moto.events.models import EventPattern
 
 from classroom_common import errors
-from classroom_common.models import ExtractedFrames, Lookup, Recognition, Report
+from classroom_common.models import CsvReport, ExtractedFrames, Lookup, Recognition
 from devstack.template import ACCOUNT, REGION, Template
 from tests.conftest import ROOT
 
@@ -149,7 +149,7 @@ RETURNS = {
     "ExtractFrames": ExtractedFrames,
     "RecognizeFaces": Recognition,
     "LookupStudents": Lookup,
-    "WriteCsv": Report,
+    "WriteCsv": CsvReport,
 }
 # The Tasks that keep only part of what their Lambda returns, on purpose: the fields they keep, and the
 # fields the Lambda returns.

@@ -79,7 +79,7 @@ class Student(BaseModel):
     year: str
 
 
-class Report(BaseModel):
+class CsvReport(BaseModel):
     """Where the CSV was written."""
 
     bucket: str
