@@ -14,7 +14,7 @@ import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
-from classroom_common.known_faces import KnownFaces, from_course_pickle
+from classroom_vision.known_faces import KnownFaces, from_course_pickle
 
 TOLERANCE = 0.6
 

@@ -23,7 +23,7 @@ import time
 from datetime import datetime
 from pathlib import Path
 
-from classroom_common.known_faces import from_course_pickle
+from classroom_vision.known_faces import from_course_pickle
 from devstack import history, runs, seeding, workload
 from devstack.deployment import Deployment
 
@@ -51,7 +51,9 @@ def encode_ms(repeat: int = 7) -> float:
     on a frame of test_0.mp4, so runs on a busy and on a quiet machine can be told apart."""
     import cv2
 
-    from classroom_common.faces import Detector, encode, load_models
+    from classroom_vision.detection import Detector
+    from classroom_vision.encoding import encode
+    from classroom_vision.faces import load_models
 
     load_models()
     capture = cv2.VideoCapture(str(seeding.SAMPLE_VIDEOS / "test_0.mp4"))
@@ -165,32 +167,33 @@ def ours_per_clip(deployment: Deployment, clips: list[Path], repeat: int) -> dic
 def ours_in_process(clips: list[Path], repeat: int) -> dict[str, float]:
     """The recognition work alone — decode, detect, encode, match — per clip: the same code the two
     Lambdas run (frames.read_jpegs by batch, recognition.recognize_frames), without S3 or Lambda."""
+    from classroom_vision.faces import load_models
+    from devstack.function_path import import_module
     from devstack.template import Template
 
-    sys.path[:0] = [str(ROOT / "functions" / "extract_frames"), str(ROOT / "functions" / "recognize_faces")]
-    from classroom_common.faces import load_models
-    from frames import FIRST_BATCH, Limits, opened, read_jpegs, visit_order
-    from recognition import MAX_FACES_PER_FRAME, Tally, recognize_frames
-
+    template = Template()
+    frames = import_module(template.function("ExtractFramesFunction"), "frames")
+    recognition = import_module(template.function("RecognizeFacesFunction"), "recognition")
     load_models()
     known = from_course_pickle(seeding.SAMPLE_ENCODINGS.read_bytes())
-    template = Template()
     samples_per_clip, threshold = int(template.ref("FrameSamples")), float(template.ref("MatchThreshold"))
+    max_faces = int(template.ref("MaxFacesPerFrame"))
 
-    def batch(clip: Path, tally: Tally, pick) -> list[int]:
-        with opened(clip, Limits()) as (capture, info):
-            order = visit_order(info.frame_count, samples_per_clip)
-            jpegs = read_jpegs(capture, info, pick(order))
-        recognize_frames(len(jpegs), lambda i: jpegs[i][1], known, threshold, MAX_FACES_PER_FRAME, tally)
+    def batch(clip: Path, tally, pick) -> list[int]:
+        with frames.opened(clip, frames.Limits()) as (capture, info):
+            order = frames.visit_order(info.frame_count, samples_per_clip)
+            jpegs = frames.read_jpegs(capture, info, pick(order))
+        recognition.recognize_frames(len(jpegs), lambda i: jpegs[i][1], known, threshold, max_faces, tally)
         return order
 
+    first = frames.FIRST_BATCH
     samples: dict[str, list[float]] = {c.name: [] for c in clips}
     for _ in range(repeat):
         for clip in clips:
-            started, tally = time.perf_counter(), Tally()
-            order = batch(clip, tally, lambda order: order[:FIRST_BATCH])
-            if not tally.stable and order[FIRST_BATCH:]:
-                batch(clip, tally, lambda order: order[FIRST_BATCH:])
+            started, tally = time.perf_counter(), recognition.Tally()
+            order = batch(clip, tally, lambda order: order[:first])
+            if not tally.stable and order[first:]:
+                batch(clip, tally, lambda order: order[first:])
             samples[clip.name].append(time.perf_counter() - started)
     return {name: statistics.median(values) for name, values in samples.items()}
 

@@ -17,8 +17,10 @@ from pathlib import Path
 
 import numpy as np
 
-from classroom_common.faces import Detector, decode_rgb, encode
-from classroom_common.known_faces import KnownFaces
+from classroom_vision.detection import Detector
+from classroom_vision.encoding import encode
+from classroom_vision.images import decode_rgb
+from classroom_vision.known_faces import KnownFaces
 from devstack import seeding
 
 CLOSE = 0.6  # two people's encodings this close would be confused at the default threshold

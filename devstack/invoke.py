@@ -29,7 +29,7 @@ from botocore.exceptions import ClientError, EndpointConnectionError
 
 from devstack import runs, seeding
 from devstack.deployment import Deployment
-from devstack.lambdas import FunctionPool, Result
+from devstack.lambdas import FunctionPool, Invocation
 from devstack.template import ROOT, FunctionSpec, Template
 
 EVENTS = ROOT / "events"
@@ -38,12 +38,7 @@ SAMPLE_SEED = 5  # moto's random seed before a sample upload: its version id is 
 
 def function(name: str, template: Template | None = None) -> FunctionSpec:
     """The function named by its logical id, its folder under ``functions/`` or its physical name."""
-    specs = (template or Template()).functions()
-    for spec in specs.values():
-        if name in (spec.logical_id, spec.code_dir.name, spec.name):
-            return spec
-    choices = ", ".join(f"{s.logical_id} ({s.code_dir.name})" for s in specs.values())
-    raise LookupError(f"no function {name!r} in the template; one of: {choices}")
+    return (template or Template()).function(name)
 
 
 def default_event(spec: FunctionSpec) -> Path:
@@ -144,13 +139,13 @@ def stage(
     return outcome
 
 
-def function_environment(endpoint: str, idempotency: bool = True) -> dict[str, str]:
+def worker_environment(endpoint: str, idempotency: bool = True) -> dict[str, str]:
     """What a worker adds to its template environment to reach the local stack at ``endpoint``;
     without ``idempotency`` a step repeats its work instead of returning the result recorded for
     the upload (POWERTOOLS_IDEMPOTENCY_DISABLED)."""
     from devstack import stack
 
-    environment = stack.function_environment(endpoint)
+    environment = stack.endpoint_environment(endpoint)
     if not idempotency:
         environment["POWERTOOLS_IDEMPOTENCY_DISABLED"] = "true"
     return environment
@@ -158,10 +153,10 @@ def function_environment(endpoint: str, idempotency: bool = True) -> dict[str, s
 
 def pool_for(spec: FunctionSpec, endpoint: str, idempotency: bool = False) -> FunctionPool:
     """One worker of its own for ``spec`` against the local stack at ``endpoint``; ``close()`` it."""
-    return FunctionPool(spec, function_environment(endpoint, idempotency), max_workers=1, log_file=None)
+    return FunctionPool(spec, worker_environment(endpoint, idempotency), max_workers=1, log_file=None)
 
 
-def error_line(spec: FunctionSpec, result: Result) -> str:
+def error_line(spec: FunctionSpec, result: Invocation) -> str:
     try:
         error = json.loads(result.payload)
         return f"{spec.logical_id} failed: {error.get('errorType')}: {error.get('errorMessage')}"

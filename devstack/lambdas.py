@@ -1,9 +1,9 @@
 """Our handlers run as Lambdas: warm worker processes, one pool per function.
 
 Each worker is a fresh (spawned) Python process with the function's template environment,
-its code folder and Python layers on ``sys.path``, and the handler module imported once:
-a warm Lambda container. An invocation that outlives the function's ``Timeout`` kills its
-worker and fails with ``Sandbox.Timedout``, as on AWS.
+its code folder and layers on ``sys.path`` (``devstack.function_path``), and the handler module
+imported once: a warm Lambda container. An invocation that outlives the function's ``Timeout``
+kills its worker and fails with ``Sandbox.Timedout``, as on AWS.
 """
 
 import contextlib
@@ -21,13 +21,16 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from devstack.function_path import on_path
 from devstack.template import FunctionSpec
 
 _SPAWN = multiprocessing.get_context("spawn")
 
 
 @dataclass
-class Result:
+class Invocation:
+    """What one invocation of a function gave back, as Lambda's Invoke API does."""
+
     payload: str  # JSON: the handler's return value, or Lambda's error object
     errored: bool
     logs: str
@@ -83,12 +86,17 @@ def _error(error: BaseException, error_type: str | None = None) -> str:
 
 
 def _worker(conn, spec: FunctionSpec, environment: dict[str, str]) -> None:
-    """A warm container: import the handler once, then serve invocations until told to stop."""
+    """A warm container: the function's environment, its code and layers on the path for its whole life."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the whole process group: the stack stops us
     os.environ.update(environment)
-    sys.path[:0] = [str(spec.code_dir), *map(str, spec.layer_dirs)]
     capture = _Capture()
     sys.stdout = sys.stderr = capture  # type: ignore[assignment]
+    with on_path(spec):
+        _serve(conn, spec, capture)
+
+
+def _serve(conn, spec: FunctionSpec, capture: _Capture) -> None:
+    """Import the handler once, then serve invocations until told to stop."""
     module_name, function_name = spec.handler.rsplit(".", 1)
     try:
         handler: Callable = getattr(importlib.import_module(module_name), function_name)
@@ -200,7 +208,7 @@ class FunctionPool:
         for worker in workers:
             self._release(worker)
 
-    def invoke(self, event: dict) -> Result:
+    def invoke(self, event: dict) -> Invocation:
         started = time.perf_counter()
         with self._lock:
             self.invocations += 1
@@ -213,7 +221,7 @@ class FunctionPool:
             return self._done(self._failure("Runtime.ExitError", f"the runtime exited at start: {error!r}"))
         if worker.init[1]:  # the handler module failed to import
             self._discard(worker)
-            return self._done(Result(worker.init[0], True, init_logs, 0.0))
+            return self._done(Invocation(worker.init[0], True, init_logs, 0.0))
         try:
             answer = worker.call(event, self.spec.timeout, hang=fault == "timeout")
         except (EOFError, OSError):  # the process died mid-invocation (sys.exit, a crash, out of memory)
@@ -229,7 +237,7 @@ class FunctionPool:
             return self._done(result)
         self._release(worker)
         payload, errored, logs = answer
-        return self._done(Result(payload, errored, init_logs + logs, time.perf_counter() - started))
+        return self._done(Invocation(payload, errored, init_logs + logs, time.perf_counter() - started))
 
     def _discard(self, worker: _Worker) -> None:
         """A worker that cannot serve again: end it and free its slot in the pool."""
@@ -239,10 +247,10 @@ class FunctionPool:
         self._release(None)
 
     @staticmethod
-    def _failure(error_type: str, message: str, seconds: float = 0.0) -> Result:
-        return Result(json.dumps({"errorType": error_type, "errorMessage": message}), True, "", seconds)
+    def _failure(error_type: str, message: str, seconds: float = 0.0) -> Invocation:
+        return Invocation(json.dumps({"errorType": error_type, "errorMessage": message}), True, "", seconds)
 
-    def _done(self, result: Result) -> Result:
+    def _done(self, result: Invocation) -> Invocation:
         self._log(result.logs)
         return result
 

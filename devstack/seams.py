@@ -27,7 +27,6 @@ The others only make moto's server fast enough for a hundred concurrent runs, ch
 """
 
 import copy
-import datetime
 import functools
 import inspect
 import json
@@ -36,7 +35,6 @@ import threading
 import uuid
 from collections.abc import Callable
 from typing import Any
-from urllib.parse import quote_plus
 
 import boto3
 import moto
@@ -56,7 +54,7 @@ from moto.stepfunctions.parser.asl.parse.asl_parser import AmazonStateLanguagePa
 from moto.stepfunctions.parser.asl.utils import json_path
 
 from devstack.lambdas import Throttled
-from devstack.template import ACCOUNT, REGION
+from devstack.s3_events import s3_event
 
 MOTO_VERSION = "5.2.5"
 log = logging.getLogger("devstack")
@@ -126,49 +124,6 @@ def _send_to_targets(self: events_models.Rule, original_event: dict, transform_i
         rule = copy.copy(self)
         rule.targets = others
         _original_send_to_targets(rule, original_event, transform_input)
-
-
-# S3 names the API call that created the object (s3:ObjectCreated:Put -> PutObject).
-_REASONS = {"Put": "PutObject", "Post": "PostObject", "Copy": "CopyObject"}
-
-
-def s3_event(
-    bucket: str,
-    key: str,
-    size: int,
-    etag: str,
-    version_id: str | None = None,
-    event_name: str = "s3:ObjectCreated:Put",
-    account_id: str = ACCOUNT,
-    region: str = REGION,
-) -> dict:
-    """An S3 event shaped as S3 sends it to EventBridge: URL-encoded key, unquoted ETag, ISO time."""
-    action = event_name.rsplit(":", 1)[-1]
-    return {
-        "version": "0",
-        "id": str(uuid.uuid4()),
-        "detail-type": s3_notifications._detail_type(event_name),
-        "source": "aws.s3",
-        "account": account_id,
-        "time": datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
-        "region": region,
-        "resources": [f"arn:aws:s3:::{bucket}"],
-        "detail": {
-            "version": "0",
-            "bucket": {"name": bucket},
-            "object": {
-                "key": quote_plus(key, safe="/"),
-                "size": size,
-                "etag": etag.strip('"'),
-                **({"version-id": version_id} if version_id and version_id != "null" else {}),
-                "sequencer": f"{uuid.uuid4().int % 16**16:016X}",
-            },
-            "request-id": uuid.uuid4().hex[:16].upper(),
-            "requester": account_id,
-            "source-ip-address": "127.0.0.1",
-            "reason": _REASONS.get(action, action),
-        },
-    }
 
 
 def _send_event_bridge_message(account_id: str, bucket: Any, event_name: str, key: Any) -> None:

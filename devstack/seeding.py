@@ -3,7 +3,7 @@
 import json
 from pathlib import Path
 
-from classroom_common.known_faces import KnownFaces, from_course_pickle
+from classroom_vision.known_faces import KnownFaces, from_course_pickle
 from devstack.deployment import Deployment
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -129,7 +129,7 @@ class LocalStack:
         code = io.BytesIO()
         with zipfile.ZipFile(code, "w") as archive:
             archive.writestr("README", "run by devstack's worker pools")
-        environment = function_environment(self.endpoint)
+        environment = endpoint_environment(self.endpoint)
         for spec in t.functions().values():
             if spec.logical_id in self.timeouts:
                 spec = dataclasses.replace(spec, timeout=self.timeouts[spec.logical_id])
@@ -162,7 +162,7 @@ class LocalStack:
                 events.put_targets(Rule=rule, Targets=[{"Id": event_name, "Arn": arn, "RoleArn": ROLE}])
 
 
-def function_environment(endpoint: str) -> dict[str, str]:
+def endpoint_environment(endpoint: str) -> dict[str, str]:
     """What a worker adds to its template environment to reach the local stack at ``endpoint``."""
     return {
         **CREDENTIALS,

@@ -57,6 +57,11 @@ class FunctionSpec:
     def arn(self) -> str:
         return f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:{self.name}"
 
+    @property
+    def python_path(self) -> tuple[Path, ...]:
+        """Where its Lambda imports from, first to last: the code folder (/var/task), then each layer."""
+        return (self.code_dir, *self.layer_dirs)
+
 
 @dataclass
 class Template:
@@ -152,21 +157,24 @@ class Template:
                 timeout=int(props.get("Timeout", glob.get("Timeout", 3))),
                 memory=int(props.get("MemorySize", glob.get("MemorySize", 128))),
                 environment={k: str(self.resolve(v)) for k, v in env.items()},
-                layer_dirs=tuple(
-                    self._python_layer_dir(layer["Ref"])
-                    for layer in layers
-                    if self._python_layer_dir(layer["Ref"])
-                ),
+                layer_dirs=tuple(self._layer_dir(layer["Ref"]) for layer in layers),
             )
         return specs
 
-    def _python_layer_dir(self, logical_id: str) -> Path | None:
-        """A layer built from Python sources is put on the path; a ``makefile`` layer's
-        packages (numpy, OpenCV, dlib) come from the project's environment instead."""
-        layer = self.resources[logical_id]
-        if layer.get("Metadata", {}).get("BuildMethod", "").startswith("python"):
-            return self.path.parent / layer["Properties"]["ContentUri"]
-        return None
+    def function(self, name: str) -> FunctionSpec:
+        """The function named by its logical id, its folder under ``functions/`` or its physical name."""
+        specs = self.functions()
+        for spec in specs.values():
+            if name in (spec.logical_id, spec.code_dir.name, spec.name):
+                return spec
+        choices = ", ".join(f"{s.logical_id} ({s.code_dir.name})" for s in specs.values())
+        raise LookupError(f"no function {name!r} in the template; one of: {choices}")
+
+    def _layer_dir(self, logical_id: str) -> Path:
+        """A layer's source folder, which holds its own package (classroom_common, classroom_vision);
+        the packages its build installs (Powertools; numpy, OpenCV, dlib) come from the project's
+        environment instead."""
+        return self.path.parent / self.resources[logical_id]["Properties"]["ContentUri"]
 
     def state_machine(self, logical_id: str) -> tuple[str, dict]:
         """The state machine's definition with its ``DefinitionSubstitutions`` applied."""

@@ -200,7 +200,7 @@ def latency(seconds: list[float]) -> dict[str, float]:
     }
 
 
-def check(
+def check_outcomes(
     uploads: list[runs.Upload], outcomes: list[runs.Outcome], mapping: dict[str, tuple[str, str]] | None
 ) -> list[Check]:
     """Each outcome against the mapping, by the key's file name (else the uploaded clip's)."""
@@ -285,7 +285,7 @@ class Progress:
 
 
 @dataclass
-class Result:
+class WorkloadRun:
     jobs: list[Job]
     uploads: list[runs.Upload]
     outcomes: list[runs.Outcome]
@@ -300,7 +300,7 @@ def run(
     mapping: dict[str, tuple[str, str]] | None = None,
     timeout: float = 900,
     progress: bool = True,
-) -> Result:
+) -> WorkloadRun:
     """Upload ``jobs`` all at once, wait for every outcome and check it against ``mapping``."""
     bar = Progress(len(jobs), enabled=progress)
     started = datetime.now(UTC)
@@ -311,8 +311,8 @@ def run(
     wall = time.perf_counter() - t0
     bar.set_finished(len(jobs))
     bar.draw(final=True)
-    checks = check(uploads, outcomes, mapping)
-    return Result(
+    checks = check_outcomes(uploads, outcomes, mapping)
+    return WorkloadRun(
         jobs, uploads, outcomes, checks, report(checks, outcomes, wall, upload_seconds=uploaded), started
     )
 

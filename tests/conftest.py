@@ -1,7 +1,5 @@
-"""Fixtures shared by every test: paths to the bundled data, handler loading, and the local stack."""
+"""Fixtures shared by every test: paths to the bundled data, and the local stack."""
 
-import importlib.util
-import sys
 from pathlib import Path
 
 import pytest
@@ -24,19 +22,6 @@ EXPECTED = {
 
 
 MAX_VIDEO_BYTES = 8 * 1024 * 1024  # the session stack's limit (every sample clip is under 4 MB)
-
-
-def load_handler(function: str):
-    """Import ``functions/<function>/app.py`` as Lambda would: its folder first on ``sys.path``."""
-    folder = ROOT / "functions" / function
-    sys.path.insert(0, str(folder))
-    try:
-        spec = importlib.util.spec_from_file_location(f"{function}_app", folder / "app.py")
-        module = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(module)
-    finally:
-        sys.path.remove(str(folder))
-    return module
 
 
 @pytest.fixture(scope="session")

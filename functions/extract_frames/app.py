@@ -12,19 +12,15 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import cv2
-from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from botocore.exceptions import ClientError
 
 from classroom_common import idempotency, keys, storage
 from classroom_common.errors import VideoMissing, VideoTooLarge
-from classroom_common.models import Frames, Video
+from classroom_common.handler import env, logger, metrics, step_handler, tracer
+from classroom_common.models import ExtractedFrames, Frames, Video
 from frames import FIRST_BATCH, Limits, VideoInfo, opened, read_jpegs, visit_order
-
-logger = Logger()
-tracer = Tracer()
-metrics = Metrics()
 
 SAMPLES = min(60, max(1, int(os.environ.get("FRAME_SAMPLES", "7"))))  # bounds work on any clip
 MAX_BYTES = int(os.environ.get("MAX_VIDEO_BYTES", str(200 * 1024 * 1024)))
@@ -107,13 +103,9 @@ def extract_more_frames(*, video: Video, frames: Frames) -> Frames:
     )
 
 
-@logger.inject_lambda_context
-@tracer.capture_lambda_handler
-@metrics.log_metrics
-@storage.transient_errors
+@step_handler
 def lambda_handler(event: dict, context: LambdaContext) -> dict:
     """Input: the S3 ``Object Created`` event (first batch), or ``{video, frames}`` (the rest)."""
-    idempotency.register(context)
     if "frames" in event:
         video = Video(**event["video"])
         logger.append_keys(video=video.key)
@@ -121,7 +113,7 @@ def lambda_handler(event: dict, context: LambdaContext) -> dict:
     else:
         video = Video.from_event(event)
         logger.append_keys(video=video.key)
-        frames = extract_frames(video=video, artifacts_bucket=storage.env("ARTIFACTS_BUCKET"))
+        frames = extract_frames(video=video, artifacts_bucket=env("ARTIFACTS_BUCKET"))
     logger.info("frames extracted", extra={"frames": frames.indices, "remaining": frames.remaining})
     metrics.add_metric(name="FramesExtracted", unit=MetricUnit.Count, value=len(frames.keys))
-    return {"video": video.model_dump(), "frames": frames.model_dump()}
+    return ExtractedFrames(video=video, frames=frames).model_dump()

@@ -1,25 +1,17 @@
 """Step 3: look the recognized people up in the student table."""
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from classroom_common import storage
+from classroom_common.handler import env, logger, metrics, step_handler
 from classroom_common.models import Recognition
 from students import lookup
 
-logger = Logger()
-tracer = Tracer()
-metrics = Metrics()
 
-
-@logger.inject_lambda_context
-@tracer.capture_lambda_handler
-@metrics.log_metrics
-@storage.transient_errors
+@step_handler
 def lambda_handler(event: dict, context: LambdaContext) -> dict:
     recognition = Recognition(**event["recognition"])
-    result = lookup(storage.env("STUDENTS_TABLE"), [m.name for m in recognition.students])
+    result = lookup(env("STUDENTS_TABLE"), [m.name for m in recognition.students])
     if result.missing:
         logger.warning("recognized people with no student record", extra={"missing": result.missing})
         metrics.add_metric(name="StudentsMissing", unit=MetricUnit.Count, value=len(result.missing))

@@ -3,8 +3,8 @@
 import cv2
 import numpy as np
 
-from classroom_common.faces import Face
-from classroom_common.matching import FaceMatch
+from classroom_vision.encoding import Face
+from classroom_vision.matching import FaceMatch
 
 GREEN, RED = (0, 200, 0), (0, 0, 230)  # BGR
 MAX_WIDTH = 1280

@@ -2,22 +2,18 @@
 
 import os
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from botocore.exceptions import ClientError
 
 from annotate import annotate
 from classroom_common import idempotency, keys, storage
-from classroom_common.errors import KnownFacesUnavailable
-from classroom_common.faces import load_models
-from classroom_common.known_faces import KnownFaces
+from classroom_common.errors import KnownFacesUnavailable, is_transient
+from classroom_common.handler import env, logger, metrics, step_handler, tracer
 from classroom_common.models import Frames, Recognition, Video
+from classroom_vision.faces import load_models
+from classroom_vision.known_faces import KnownFaces
 from recognition import MAX_FACES_PER_FRAME, Tally, recognize_frames
-
-logger = Logger()
-tracer = Tracer()
-metrics = Metrics()
 
 THRESHOLD = float(os.environ.get("MATCH_THRESHOLD", "0.6"))
 MAX_FACES = int(os.environ.get("MAX_FACES_PER_FRAME", MAX_FACES_PER_FRAME))
@@ -34,7 +30,7 @@ def known_faces(bucket: str, key: str) -> KnownFaces:
             _known[key] = (etag, KnownFaces.from_bytes(storage.get_bytes(bucket, key)))
             logger.info("known faces loaded", extra={"etag": etag, "people": len(_known[key][1].people)})
     except ClientError as error:
-        if storage.is_transient(error):
+        if is_transient(error):
             raise
         raise KnownFacesUnavailable(f"cannot read s3://{bucket}/{key}: {error}") from error
     except ValueError as error:
@@ -78,15 +74,11 @@ def recognize_more(*, video: Video, frames: Frames, known: KnownFaces, so_far: R
     return look(video, frames, known, Tally.model_validate(so_far.tally or {}))
 
 
-@logger.inject_lambda_context
-@tracer.capture_lambda_handler
-@metrics.log_metrics
-@storage.transient_errors
+@step_handler
 def lambda_handler(event: dict, context: LambdaContext) -> dict:
-    idempotency.register(context)
     video, frames = Video(**event["video"]), Frames(**event["frames"])
     logger.append_keys(video=video.key)
-    known = known_faces(storage.env("KNOWN_FACES_BUCKET"), storage.env("KNOWN_FACES_KEY"))
+    known = known_faces(env("KNOWN_FACES_BUCKET"), env("KNOWN_FACES_KEY"))
     so_far = Recognition(**event["recognition"]) if "recognition" in event else None
     if so_far is None:
         result = recognize(video=video, frames=frames, known=known)

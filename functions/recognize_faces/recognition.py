@@ -6,10 +6,13 @@ from collections.abc import Callable
 import numpy as np
 from pydantic import BaseModel, Field
 
-from classroom_common.faces import Detector, Face, decode_rgb, encode, largest
-from classroom_common.known_faces import KnownFaces
-from classroom_common.matching import FaceMatch, match
 from classroom_common.models import AGREEING_FRAMES, Match, Recognition
+from classroom_vision.boxes import largest
+from classroom_vision.detection import Detector
+from classroom_vision.encoding import Face, encode
+from classroom_vision.images import decode_rgb
+from classroom_vision.known_faces import KnownFaces
+from classroom_vision.matching import FaceMatch, match
 
 MAX_FACES_PER_FRAME = 40  # default bound on faces encoded per frame (about 0.1 s each)
 

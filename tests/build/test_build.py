@@ -18,6 +18,7 @@ MAX_LAYERS = 5
 EM_MACHINE = {"arm64": 183, "x86_64": 62}  # ELF e_machine: EM_AARCH64, EM_X86_64
 MACHINE_NAME = {value: key for key, value in EM_MACHINE.items()}
 VISION_MODELS = {"shape_predictor_5_face_landmarks.dat", "dlib_face_recognition_resnet_model_v1.dat"}
+SOURCES = ROOT / "layers"
 
 
 def _resources(template: dict, kind: str) -> dict[str, dict]:
@@ -137,10 +138,31 @@ def test_vision_layer_holds_the_two_models_and_byte_code():
     layer = _built_dir(template["Resources"]["VisionLayer"]["Properties"]["ContentUri"])
     package = layer / "python" / "face_recognition_models"
     assert {p.name for p in (package / "models").iterdir()} == VISION_MODELS
-    # classroom_common.faces finds the folder with find_spec: a namespace package, nothing to import.
+    # classroom_vision.models finds the folder with find_spec: a namespace package, nothing to import.
     assert not (package / "__init__.py").exists()
     leftovers = [p for p in layer.rglob("*") if p.name == "tests" or p.suffix == ".pyi"]
     assert not leftovers, f"stripped files are back: {leftovers[:5]}"
     # /opt is read-only on Lambda: the layer brings its byte code, for the runtime's interpreter only.
     tags = {p.name.split(".")[-2] for p in layer.rglob("*.pyc")}
     assert tags == {tag}, f"byte code for {tags or 'nothing'}; {runtime} runs it"
+
+
+def modules(folder: Path) -> set[str]:
+    return {p.name for p in folder.glob("*.py")}
+
+
+@pytest.mark.parametrize(
+    ("layer", "package", "source"),
+    [
+        ("CommonLayer", "classroom_common", "common"),
+        ("VisionLayer", "classroom_vision", "vision"),
+    ],
+)
+def test_each_layer_ships_its_own_package_whole(layer, package, source):
+    """classroom_common goes to every function; classroom_vision (cv2, dlib) only with the vision layer."""
+    template = built_template()
+    built = _built_dir(template["Resources"][layer]["Properties"]["ContentUri"]) / "python"
+    expected = modules(SOURCES / source / package)
+    assert modules(built / package) == expected
+    other = {"classroom_common": "classroom_vision", "classroom_vision": "classroom_common"}[package]
+    assert not (built / other).exists(), f"{layer} also ships {other}"

@@ -17,7 +17,7 @@ import cv2
 import numpy as np
 import pytest
 
-from classroom_common.known_faces import KnownFaces
+from classroom_vision.known_faces import KnownFaces
 from devstack import cli, history, runs, seeding
 from tests.conftest import FACES, ROOT
 

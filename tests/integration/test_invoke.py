@@ -10,7 +10,7 @@ import sys
 import pytest
 
 from classroom_common.models import Video
-from devstack import cli, invoke, seams
+from devstack import cli, invoke, s3_events
 from devstack.template import Template
 from tests.conftest import ROOT, SAMPLES
 
@@ -78,7 +78,7 @@ def test_object_created_is_what_s3_sends_for_the_sample(staged, stack):
     obj = sent["detail"]["object"]
     assert obj["etag"] == hashlib.md5(SAMPLE.read_bytes()).hexdigest() == head["ETag"].strip('"')
     assert obj["size"] == SAMPLE.stat().st_size
-    shape = seams.s3_event(
+    shape = s3_events.s3_event(
         OUTPUTS["InputBucketName"], "test_0.mp4", obj["size"], head["ETag"], head["VersionId"]
     )
     assert sent.keys() == shape.keys() and sent["detail"].keys() == shape["detail"].keys()

@@ -52,7 +52,7 @@ def test_check_treats_freshman_as_freshmen():
             "v", "SUCCEEDED", [{"name": "floki", "major": "history", "year": "junior"}], 0, None, "", 3.0
         ),
     ]
-    checks = workload.check(uploads, outcomes, workload.read_mapping(MAPPING))
+    checks = workload.check_outcomes(uploads, outcomes, workload.read_mapping(MAPPING))
     assert [c.correct for c in checks] == [True, False]
     report = workload.report(checks, outcomes, wall_seconds=4.0)
     assert (report.correct, report.checked, report.throughput) == (1, 2, 0.5)

@@ -1,7 +1,6 @@
 """Unit-test fixtures: the template's buckets and tables in moto (in process), handlers loaded as
 Lambda loads them, a fake Lambda context, and S3 ``Object Created`` events as EventBridge delivers them."""
 
-import importlib
 import sys
 import types
 import uuid
@@ -14,11 +13,12 @@ import pytest
 from moto import mock_aws
 
 from classroom_common import storage
-from classroom_common.known_faces import KnownFaces, from_course_pickle
-from devstack.seams import s3_event
+from classroom_vision.known_faces import KnownFaces, from_course_pickle
+from devstack import function_path
+from devstack.s3_events import s3_event
 from devstack.stack import create_storage
 from devstack.template import REGION, FunctionSpec, Template
-from tests.conftest import ROOT, SAMPLES, load_handler
+from tests.conftest import SAMPLES
 
 TEMPLATE = Template()
 VIDEOS = SAMPLES / "videos"
@@ -27,8 +27,7 @@ COURSE_ENCODINGS = SAMPLES / "encoding"
 
 def function_spec(function: str) -> FunctionSpec:
     """The template's spec of ``functions/<function>/`` (environment resolved to local names)."""
-    (spec,) = (s for s in TEMPLATE.functions().values() if s.code_dir.name == function)
-    return spec
+    return TEMPLATE.function(function)
 
 
 @dataclass(frozen=True)
@@ -67,12 +66,7 @@ class Handler:
 
 def import_function_module(function: str, name: str) -> types.ModuleType:
     """``functions/<function>/<name>.py`` imported by its bare name, as the function's app imports it."""
-    folder = str(ROOT / "functions" / function)
-    sys.path.insert(0, folder)
-    try:
-        return importlib.import_module(name)
-    finally:
-        sys.path.remove(folder)
+    return function_path.import_module(function_spec(function), name)
 
 
 @cache
@@ -156,7 +150,10 @@ def load(aws, monkeypatch):
             monkeypatch.setenv(name, value)
         key = (function, tuple(sorted(environment.items())))
         if cold or key not in _warm:
-            _warm[key] = Handler(load_handler(function), spec)
+            # Powertools' logger and metrics (classroom_common.handler) read the environment when they
+            # are made: a cold start makes them again, as a new Lambda container does.
+            sys.modules.pop("classroom_common.handler", None)
+            _warm[key] = Handler(function_path.load_handler(spec), spec)
         return _warm[key]
 
     return _load

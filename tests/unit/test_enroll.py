@@ -6,9 +6,10 @@ import cv2
 import numpy as np
 import pytest
 
-from classroom_common.faces import decode_rgb, find_faces
-from classroom_common.known_faces import KnownFaces
-from classroom_common.matching import match
+from classroom_vision.faces import find_faces
+from classroom_vision.images import decode_rgb
+from classroom_vision.known_faces import KnownFaces
+from classroom_vision.matching import match
 from devstack import cli, enroll, seeding
 from tests.conftest import FACES
 

@@ -9,7 +9,7 @@ import subprocess
 import numpy as np
 import pytest
 
-from classroom_common.known_faces import ENCODING_SIZE, KnownFaces, from_course_pickle
+from classroom_vision.known_faces import ENCODING_SIZE, KnownFaces, from_course_pickle
 from tests.conftest import EXPECTED
 from tests.unit.conftest import COURSE_ENCODINGS
 

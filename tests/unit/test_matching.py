@@ -5,8 +5,8 @@ import math
 import numpy as np
 import pytest
 
-from classroom_common.known_faces import ENCODING_SIZE, KnownFaces
-from classroom_common.matching import FaceMatch, match
+from classroom_vision.known_faces import ENCODING_SIZE, KnownFaces
+from classroom_vision.matching import FaceMatch, match
 
 THRESHOLD = 0.6
 

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from classroom_common.errors import KnownFacesUnavailable
-from classroom_common.known_faces import KnownFaces
+from classroom_vision.known_faces import KnownFaces
 from tests.conftest import EXPECTED
 from tests.unit.conftest import clip_jpegs, course_known_faces, record_calls
 
@@ -213,7 +213,7 @@ def recognition():
 
 
 def face(name, distance=0.4):
-    from classroom_common.matching import FaceMatch
+    from classroom_vision.matching import FaceMatch
 
     return FaceMatch(name, distance)
 

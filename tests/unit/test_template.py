@@ -9,6 +9,7 @@ from cfnlint.api import ManualArgs, lint_file
 from moto.events.models import EventPattern
 
 from classroom_common import errors
+from classroom_common.models import CsvReport, ExtractedFrames, Lookup, Recognition
 from devstack.template import ACCOUNT, REGION, Template
 from tests.conftest import ROOT
 
@@ -140,6 +141,54 @@ def test_the_failure_report_ends_the_run_failed_either_way():
     # the report's input is the whole failed state plus the execution's id
     payload = report["Parameters"].get("Payload", report["Parameters"])
     assert payload == {"state.$": "$", "execution.$": "$$.Execution.Id"}
+
+
+# What each Task's Lambda returns. Its ResultSelector names every field: a field added to the model
+# without the ASL following would be dropped between states, silently.
+RETURNS = {
+    "ExtractFrames": ExtractedFrames,
+    "RecognizeFaces": Recognition,
+    "LookupStudents": Lookup,
+    "WriteCsv": CsvReport,
+}
+# The Tasks that keep only part of what their Lambda returns, on purpose: the fields they keep, and the
+# fields the Lambda returns.
+REPORT_FIELDS = {"video", "step", "error", "cause", "execution", "trace", "report_key"}
+TRIMMED = {
+    "ExtractMoreFrames": ({"frames"}, set(ExtractedFrames.model_fields)),  # the state has the video already
+    "ReportFailure": ({"step", "error", "cause", "report_key", "execution"}, REPORT_FIELDS),
+}
+
+
+def selected(name: str) -> dict[str, str]:
+    """A Task's ResultSelector as {field: the path of the Lambda's payload it comes from}."""
+    return {k.removesuffix(".$"): v for k, v in STATES[name]["ResultSelector"].items()}
+
+
+def test_every_task_says_what_it_returns_and_selects_from_its_payload():
+    assert set(RETURNS) | set(TRIMMED) == set(TASKS)
+    for name in TASKS:
+        assert all(k.endswith(".$") for k in STATES[name]["ResultSelector"]), name
+        for field, path in selected(name).items():
+            assert path == f"$.Payload.{field}", (name, field, path)
+
+
+@pytest.mark.parametrize("name", sorted(RETURNS))
+def test_a_task_selects_every_field_of_its_model(name):
+    assert set(selected(name)) == set(RETURNS[name].model_fields), name
+
+
+@pytest.mark.parametrize("name", sorted(TRIMMED))
+def test_a_task_that_trims_its_result_keeps_the_fields_it_means_to(name):
+    kept, returned = TRIMMED[name]
+    assert set(selected(name)) == kept
+    assert kept < returned
+
+
+def test_the_failure_report_has_the_fields_its_state_selects(cloud, load):
+    state = {"video": {"bucket": "b", "key": "k.mp4"}, "failed": {"WriteCsv": {"Error": "E", "Cause": "C"}}}
+    event = {"state": state, "execution": f"arn:aws:states:{REGION}:{ACCOUNT}:execution:m:x"}
+    assert set(load("report_failure")(event)) == REPORT_FIELDS
 
 
 def our_errors() -> set[str]:
@@ -325,74 +374,16 @@ def test_every_policy_template_names_a_resource_of_this_template():
             assert value in ({"Ref": n} for n in names), f"{logical_id}: {value}"
 
 
-# --- what the local stack resolves ------------------------------------------------------------
-
-
-def test_outputs_resolve_to_the_local_stacks_names():
-    outputs = TEMPLATE.outputs()
-    assert set(outputs) == set(BODY["Outputs"])
-    assert all(isinstance(v, str) and "Ref" not in v for v in outputs.values())
-    assert outputs["InputBucketName"] == "smart-classroom-inputbucket"
-    assert outputs["OutputBucketName"] == "smart-classroom-outputbucket"
-    assert outputs["StudentsTableName"] == "smart-classroom-StudentsTable"
-    assert outputs["KnownFacesKey"] == BODY["Parameters"]["KnownFacesKey"]["Default"]
-    assert outputs["StateMachineArn"] == (
-        f"arn:aws:states:{REGION}:{ACCOUNT}:stateMachine:smart-classroom-{MACHINE_ID}"
-    )
-
-
-def test_function_environments_resolve_refs_and_parameters():
-    functions = {spec.code_dir.name: spec for spec in TEMPLATE.functions().values()}
-    outputs = TEMPLATE.outputs()
-    assert set(functions) == {p.name for p in (ROOT / "functions").iterdir() if (p / "app.py").exists()}
-    globals_env = BODY["Globals"]["Function"]["Environment"]["Variables"]
-    for spec in functions.values():
-        assert globals_env.items() <= spec.environment.items(), spec.name
-        assert all(isinstance(v, str) and "{" not in v for v in spec.environment.values()), spec.name
-        assert spec.handler == "app.lambda_handler"
-        assert (spec.code_dir / "app.py").is_file()
-    extract = functions["extract_frames"].environment
-    assert extract["ARTIFACTS_BUCKET"] == outputs["ArtifactsBucketName"]
-    assert extract["FRAME_SAMPLES"] == str(BODY["Parameters"]["FrameSamples"]["Default"])
-    assert extract["MAX_VIDEO_BYTES"] == str(BODY["Parameters"]["MaxVideoBytes"]["Default"])
-    recognize = functions["recognize_faces"].environment
-    assert recognize["KNOWN_FACES_BUCKET"] == outputs["KnownFacesBucketName"]
-    assert recognize["KNOWN_FACES_KEY"] == outputs["KnownFacesKey"]
-    assert float(recognize["MATCH_THRESHOLD"]) == 0.6
-    assert functions["lookup_students"].environment["STUDENTS_TABLE"] == outputs["StudentsTableName"]
-    assert functions["write_csv"].environment["OUTPUT_BUCKET"] == outputs["OutputBucketName"]
-    assert functions["report_failure"].environment["OUTPUT_BUCKET"] == outputs["OutputBucketName"]
-
-
-def test_parameters_override_their_defaults():
-    template = Template(parameters={"FrameSamples": "9", "MatchThreshold": "0.5"})
-    functions = {spec.code_dir.name: spec for spec in template.functions().values()}
-    assert functions["extract_frames"].environment["FRAME_SAMPLES"] == "9"
-    assert functions["recognize_faces"].environment["MATCH_THRESHOLD"] == "0.5"
+# --- what a handler needs from its environment ---------------------------------------------
 
 
 def test_every_variable_a_handler_requires_is_in_its_environment():
-    """``storage.env("X")`` raises when X is missing: the template must set every one of them."""
+    """``env("X")`` raises when X is missing: the template must set every one of them."""
     for spec in TEMPLATE.functions().values():
         required = set()
         for source in Path(spec.code_dir).glob("*.py"):
-            required |= set(re.findall(r'storage\.env\("(\w+)"\)', source.read_text()))
+            required |= set(re.findall(r'\benv\("(\w+)"\)', source.read_text()))
         assert required <= set(spec.environment), (spec.name, required - set(spec.environment))
-
-
-def test_the_state_machine_definition_resolves_to_the_functions():
-    text, _props = TEMPLATE.state_machine(MACHINE_ID)
-    assert "${" not in text
-    definition = json.loads(text)
-    arns = {spec.arn for spec in TEMPLATE.functions().values()}
-    invoked = set()
-    for state in definition["States"].values():
-        if state["Type"] == "Task":
-            resource = state["Resource"]
-            invoked.add(
-                state["Parameters"]["FunctionName"] if resource.startswith(LAMBDA_INVOKE) else resource
-            )
-    assert invoked == arns
 
 
 @pytest.mark.parametrize("logical_id", sorted(TEMPLATE.of_type("AWS::S3::Bucket")))

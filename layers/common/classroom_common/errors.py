@@ -1,6 +1,12 @@
-"""Typed errors the steps raise; their class names become the Step Functions ``Error``."""
+"""Typed errors the steps raise (their class names become the Step Functions ``Error``), and transient
+AWS failures turned into the one name the state machine retries."""
 
+import functools
 import json
+from collections.abc import Callable
+from typing import Any
+
+from botocore.exceptions import ClientError
 
 
 class ClassroomError(Exception):
@@ -25,6 +31,44 @@ class KnownFacesUnavailable(ClassroomError):
 
 class StudentTableUnavailable(ClassroomError):
     """The student table cannot be read."""
+
+
+class TransientAwsError(Exception):
+    """S3 or DynamoDB throttled us or failed (5xx) past the SDK's own retries: the state machine
+    retries the step under this name (botocore raises a plain ClientError for S3's SlowDown)."""
+
+
+_TRANSIENT_CODES = {
+    "SlowDown",
+    "Throttling",
+    "ThrottlingException",
+    "ProvisionedThroughputExceededException",
+    "RequestLimitExceeded",
+    "InternalError",
+    "ServiceUnavailable",
+    "RequestTimeout",
+}
+
+
+def is_transient(error: ClientError) -> bool:
+    code = error.response.get("Error", {}).get("Code", "")
+    status = error.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0)
+    return code in _TRANSIENT_CODES or status >= 500
+
+
+def transient_errors(handler: Callable) -> Callable:
+    """A transient AWS failure leaves the handler as TransientAwsError, which the state machine retries."""
+
+    @functools.wraps(handler)
+    def wrapper(event: Any, context: Any) -> Any:
+        try:
+            return handler(event, context)
+        except ClientError as error:
+            if is_transient(error):
+                raise TransientAwsError(str(error)) from error
+            raise
+
+    return wrapper
 
 
 def readable_cause(cause: str) -> tuple[str, list[str]]:

@@ -49,6 +49,13 @@ class Frames(BaseModel):
     height: int
 
 
+class ExtractedFrames(BaseModel):
+    """What ExtractFrames returns: the upload and a batch of its frames (RecognizeFaces reads both)."""
+
+    video: Video
+    frames: Frames
+
+
 class Match(BaseModel):
     name: str
     distance: float = Field(description="best (smallest) face distance over the frames")
@@ -72,7 +79,7 @@ class Student(BaseModel):
     year: str
 
 
-class Report(BaseModel):
+class CsvReport(BaseModel):
     """Where the CSV was written."""
 
     bucket: str

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from classroom_common.known_faces import KnownFaces
+from classroom_vision.known_faces import KnownFaces
 
 
 @dataclass(frozen=True)

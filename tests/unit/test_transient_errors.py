@@ -3,7 +3,7 @@
 import pytest
 from botocore.exceptions import ClientError
 
-from classroom_common import storage
+from classroom_common.errors import TransientAwsError, transient_errors
 from tests.unit.test_template import ASL
 
 
@@ -23,11 +23,11 @@ def client_error(code: str, status: int) -> ClientError:
     ],
 )
 def test_throttling_and_server_errors_become_transient(code, status):
-    @storage.transient_errors
+    @transient_errors
     def handler(event, context):
         raise client_error(code, status)
 
-    with pytest.raises(storage.TransientAwsError, match=code):
+    with pytest.raises(TransientAwsError, match=code):
         handler({}, None)
 
 
@@ -35,13 +35,13 @@ def test_throttling_and_server_errors_become_transient(code, status):
     ("code", "status"), [("NoSuchKey", 404), ("AccessDenied", 403), ("ValidationException", 400)]
 )
 def test_other_client_errors_pass_through(code, status):
-    @storage.transient_errors
+    @transient_errors
     def handler(event, context):
         raise client_error(code, status)
 
     with pytest.raises(ClientError) as raised:
         handler({}, None)
-    assert not isinstance(raised.value, storage.TransientAwsError)
+    assert not isinstance(raised.value, TransientAwsError)
 
 
 def test_every_step_retries_the_transient_name_and_idempotent_steps_wait_for_each_other():
@@ -49,6 +49,6 @@ def test_every_step_retries_the_transient_name_and_idempotent_steps_wait_for_eac
         if state["Type"] != "Task":
             continue
         retried = {e for r in state["Retry"] for e in r["ErrorEquals"]}
-        assert storage.TransientAwsError.__name__ in retried, name
+        assert TransientAwsError.__name__ in retried, name
         if name in ("ExtractFrames", "RecognizeFaces", "WriteCsv"):
             assert "IdempotencyAlreadyInProgressError" in retried, name
