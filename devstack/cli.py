@@ -58,13 +58,13 @@ def cmd_run(args: argparse.Namespace) -> int:
 def cmd_up(args: argparse.Namespace) -> int:
     from devstack.stack import LocalStack
 
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))  # stops like Ctrl-C, the stack shut down cleanly
     with LocalStack(port=args.port) as stack:
         print(seeding.seed(stack.deployment), file=sys.stderr)
         print(f"local stack on {stack.endpoint}  (aws --endpoint-url {stack.endpoint} …; Ctrl-C stops it)")
         for name, value in stack.deployment.outputs.items():
             print(f"  {name}: {value}")
         sys.stdout.flush()
-        signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
         try:
             while True:
                 time.sleep(3600)

@@ -61,12 +61,12 @@ class _Capture:
 class _Context:
     """The parts of the Lambda context object that Powertools and handlers read."""
 
-    def __init__(self, spec: FunctionSpec, deadline: float) -> None:
+    def __init__(self, spec: FunctionSpec, deadline: float, request_id: str) -> None:
         self.function_name = spec.name
         self.function_version = "$LATEST"
         self.invoked_function_arn = spec.arn
         self.memory_limit_in_mb = spec.memory
-        self.aws_request_id = str(uuid.uuid4())
+        self.aws_request_id = request_id
         self.log_group_name = f"/aws/lambda/{spec.name}"
         self.log_stream_name = "local"
         self._deadline = deadline
@@ -105,10 +105,12 @@ def _serve(conn, spec: FunctionSpec, capture: _Capture) -> None:
         return
     conn.send(("", False, capture.take()))
     while (message := conn.recv()) is not None:
-        event, deadline, hang = message
+        event, deadline, request_id, fault = message
         try:
-            payload, errored = json.dumps(handler(event, _Context(spec, deadline))), False
-            if hang:  # an injected fault: finish the work, then outlive the timeout
+            if fault == "crash":  # an injected fault: the sandbox dies under the function (out of memory)
+                os.kill(os.getpid(), signal.SIGKILL)
+            payload, errored = json.dumps(handler(event, _Context(spec, deadline, request_id))), False
+            if fault == "timeout":  # an injected fault: finish the work, then outlive the timeout
                 time.sleep(max(0.0, deadline - time.time()) + 5)
         except Exception as error:
             traceback.print_exc()
@@ -122,14 +124,21 @@ class _Worker:
         self.process = _SPAWN.Process(target=_worker, args=(child, spec, environment), daemon=True)
         self.process.start()
         child.close()
+        self.event: dict | None = None  # the invocation it is serving
         self.init = self.conn.recv()  # (payload, errored, logs) of the cold start
 
-    def call(self, event: dict, timeout: float, hang: bool = False) -> tuple[str, bool, str] | None:
+    def call(
+        self, event: dict, timeout: float, request_id: str, fault: str | None = None
+    ) -> tuple[str, bool, str] | None:
         """The handler's answer, or None if it ran past ``timeout``."""
-        self.conn.send((event, time.time() + timeout, hang))
-        if not self.conn.poll(timeout):
-            return None
-        return self.conn.recv()
+        self.event = event
+        try:
+            self.conn.send((event, time.time() + timeout, request_id, fault))
+            if not self.conn.poll(timeout):
+                return None
+            return self.conn.recv()
+        finally:
+            self.event = None
 
     def stop(self) -> None:
         """Ask the worker to exit once its invocation (if any) is done; ``kill`` ends it for sure."""
@@ -147,7 +156,29 @@ class Throttled(Exception):
     """An injected fault: Lambda refuses the invocation (TooManyRequestsException)."""
 
 
-Fault = Callable[[dict], str | None]  # event -> None, "throttle" or "timeout"
+Fault = Callable[[dict], str | None]  # event -> None, "throttle", "timeout" or "crash"
+
+
+def exit_message(request_id: str, exitcode: int | None) -> str:
+    """What Lambda says when the runtime process ends mid-invocation (its runtime is in Go, whose
+    names for signals these are)."""
+    if exitcode is not None and exitcode < 0:
+        name = _SIGNALS.get(-exitcode, f"signal {-exitcode}")
+        reason = f"signal: {name}" + (
+            " (core dumped)" if -exitcode in (signal.SIGSEGV, signal.SIGABRT) else ""
+        )
+    else:
+        reason = f"exit status {exitcode}"
+    return f"RequestId: {request_id} Error: Runtime exited with error: {reason}"
+
+
+_SIGNALS = {
+    signal.SIGKILL: "killed",
+    signal.SIGTERM: "terminated",
+    signal.SIGSEGV: "segmentation fault",
+    signal.SIGABRT: "aborted",
+    signal.SIGBUS: "bus error",
+}
 
 
 class FunctionPool:
@@ -215,20 +246,24 @@ class FunctionPool:
         fault = self.faults(event) if self.faults else None
         if fault == "throttle":
             raise Throttled(f"Rate exceeded for {self.spec.name}")
+        request_id = str(uuid.uuid4())
         try:
             worker, init_logs = self._acquire()
-        except (EOFError, OSError) as error:  # the process died while starting (a crash in an import)
-            return self._done(self._failure("Runtime.ExitError", f"the runtime exited at start: {error!r}"))
+        except (EOFError, OSError):  # the process died while starting (a crash in an import)
+            return self._done(self._failure("Runtime.ExitError", exit_message(request_id, None)))
         if worker.init[1]:  # the handler module failed to import
             self._discard(worker)
             return self._done(Invocation(worker.init[0], True, init_logs, 0.0))
         try:
-            answer = worker.call(event, self.spec.timeout, hang=fault == "timeout")
-        except (EOFError, OSError):  # the process died mid-invocation (sys.exit, a crash, out of memory)
+            answer = worker.call(event, self.spec.timeout, request_id, fault)
+        except (
+            EOFError,
+            OSError,
+        ):  # the process died mid-invocation (killed, a crash, sys.exit, out of memory)
             worker.process.join(1)
-            code = worker.process.exitcode
+            message = exit_message(request_id, worker.process.exitcode)
             self._discard(worker)
-            return self._done(self._failure("Runtime.ExitError", f"the runtime exited with status {code}"))
+            return self._done(self._failure("Runtime.ExitError", message, time.perf_counter() - started))
         if answer is None:
             self._discard(worker)
             message = f"Task timed out after {self.spec.timeout:.2f} seconds"
@@ -258,6 +293,12 @@ class FunctionPool:
         if self._log_file and text:
             with self._log_file.open("a") as log:
                 log.write(text)
+
+    def running(self) -> list[tuple[int, dict]]:
+        """(process id, event) of each worker serving an invocation now: what a test kills."""
+        with self._lock:
+            workers = list(self._live)
+        return [(w.process.pid, event) for w in workers if (event := w.event) is not None and w.process.pid]
 
     def pids(self) -> list[int]:
         """Process ids of the idle workers: every live worker once no invocation is running."""

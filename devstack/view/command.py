@@ -41,8 +41,8 @@ def cmd_view(
         resources.callback(server.server_close)
         if args.demo:
             demo(target)
+        signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))  # before the URL: a caller may stop us at once
         print(f"classroom view on {server.url}  (Ctrl-C stops it)", flush=True)
-        signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
         with suppress(KeyboardInterrupt):
             server.serve_forever()
     return 0

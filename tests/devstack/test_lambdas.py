@@ -1,6 +1,11 @@
 """The local stack's worker pools: warm reuse, timeouts, and workers that die."""
 
 import json
+import os
+import re
+import signal
+import threading
+import time
 
 from devstack.lambdas import FunctionPool
 from devstack.template import FunctionSpec
@@ -61,3 +66,31 @@ def test_a_worker_that_exits_frees_its_place_in_the_pool(tmp_path):
             died.errored and error["errorType"] == "Runtime.ExitError" and "status 3" in error["errorMessage"]
         )
     assert not results[2].errored  # with max_workers=1, a leaked slot would block here forever
+
+
+def test_a_killed_worker_is_reported_as_lambda_reports_a_crashed_runtime_and_replaced(tmp_path):
+    fn = pool(tmp_path, timeout=10)
+    try:
+        answers = []
+        invocation = threading.Thread(target=lambda: answers.append(fn.invoke({"sleep": 5})))
+        invocation.start()
+        deadline = time.monotonic() + 10
+        while not fn.running() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        ((pid, event),) = fn.running()
+        assert event == {"sleep": 5}
+        os.kill(pid, signal.SIGKILL)  # what a sandbox dying under the function looks like
+        invocation.join()
+        fn.faults = lambda event: "crash" if event.get("crash") else None
+        crashed = fn.invoke({"crash": True})
+        after = fn.invoke({})
+    finally:
+        fn.close()
+    for died in (answers[0], crashed):
+        error = json.loads(died.payload)
+        assert died.errored and error["errorType"] == "Runtime.ExitError"
+        assert re.fullmatch(
+            r"RequestId: [0-9a-f-]{36} Error: Runtime exited with error: signal: killed",
+            error["errorMessage"],
+        )
+    assert not after.errored and json.loads(after.payload)["pid"] != pid

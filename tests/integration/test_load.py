@@ -5,41 +5,18 @@ import io
 import itertools
 import json
 import threading
-from urllib.parse import unquote_plus
 
 import pytest
 
 from devstack import runs
 from tests.conftest import EXPECTED, SAMPLES
+from tests.faults import Faults, FirstAttemptFaults, upload_key
 
 pytestmark = pytest.mark.stack
 PREFIX = "load/"
 
 
-def upload_key(event: dict) -> str | None:
-    """The upload an invocation works on, whatever the step's input looks like."""
-    if "detail" in event:
-        return unquote_plus(event["detail"]["object"]["key"])
-    return event.get("video", {}).get("key")
-
-
-class FirstAttemptFaults:
-    """Inject ``kind`` into the first invocation for each chosen upload, then let retries through."""
-
-    def __init__(self, kind: str, chosen: set[str]) -> None:
-        self.kind, self.chosen, self.hit = kind, chosen, set()
-        self._lock = threading.Lock()
-
-    def __call__(self, event: dict) -> str | None:
-        key = upload_key(event)
-        with self._lock:
-            if key in self.chosen and key not in self.hit:
-                self.hit.add(key)
-                return self.kind
-        return None
-
-
-def test_100_uploads_with_throttling_and_a_timeout(stack):
+def test_100_uploads_with_throttling_crashes_and_a_timeout(stack):
     d = stack.deployment
     names = list(itertools.islice(itertools.cycle(EXPECTED), 100))
     keys = [f"{PREFIX}{i:03d}-{name}" for i, name in enumerate(names)]
@@ -48,8 +25,10 @@ def test_100_uploads_with_throttling_and_a_timeout(stack):
         "RecognizeFacesFunction": FirstAttemptFaults("throttle", set(keys[2::10])),  # 10 %
         "WriteCsvFunction": FirstAttemptFaults("timeout", {keys[43]}),  # one step times out once
     }
+    crashes = FirstAttemptFaults("crash", set(keys[1::20]))  # 5 WriteCsv runtimes killed
     for function, fault in faults.items():
         stack.pool(function).faults = fault
+    stack.pool("WriteCsvFunction").faults = Faults(faults["WriteCsvFunction"], crashes)
     try:
         threads_results: dict[int, runs.Upload] = {}
 
@@ -66,7 +45,7 @@ def test_100_uploads_with_throttling_and_a_timeout(stack):
         for function in faults:
             stack.pool(function).faults = None
 
-    for fault in faults.values():
+    for fault in [*faults.values(), crashes]:
         assert fault.hit == fault.chosen, "every planned fault was injected"
     s3 = d.client("s3")
     for name, key, result in zip(names, keys, outcomes, strict=True):
@@ -87,7 +66,10 @@ def test_100_uploads_with_throttling_and_a_timeout(stack):
     listed = s3.list_objects_v2(Bucket=d["OutputBucketName"], Prefix=f"errors/{PREFIX}")
     assert listed.get("KeyCount", 0) == 0, "nothing in errors/"
 
-    timed_out = next(r for k, r in zip(keys, outcomes, strict=True) if k == keys[43])
-    events = sfn.get_execution_history(executionArn=timed_out.execution_arn)["events"]
-    errors = [e.get("taskFailedEventDetails", {}).get("error") for e in events if e["type"] == "TaskFailed"]
-    assert errors == ["Sandbox.Timedout"], "the timed-out step was retried once, and succeeded"
+    def failed_tasks(key: str) -> list[str]:
+        result = next(r for k, r in zip(keys, outcomes, strict=True) if k == key)
+        events = sfn.get_execution_history(executionArn=result.execution_arn)["events"]
+        return [e.get("taskFailedEventDetails", {}).get("error") for e in events if e["type"] == "TaskFailed"]
+
+    assert failed_tasks(keys[43]) == ["Sandbox.Timedout"], "timed out once, then succeeded"
+    assert failed_tasks(keys[21]) == ["Runtime.ExitError"], "crashed once, then succeeded"

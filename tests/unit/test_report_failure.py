@@ -78,6 +78,7 @@ def test_failure_in_a_later_step_reports_from_the_video(cloud, report_failure):
     assert report["error"] == "StudentTableUnavailable"
     assert report["cause"] == "cannot read table x"
     assert report["video"] == video
+    assert report["hint"] is None  # a typed error says what to fix by itself
     assert report["execution"] == EXECUTION
 
 
@@ -118,3 +119,27 @@ def test_the_real_upload_is_not_touched(cloud, report_failure):
     obj = cloud.s3.get_object(Bucket=cloud["InputBucketName"], Key="keep/test_7.mp4")
     assert obj["Body"].read() == body
     assert stored(cloud, "errors/keep/test_7.mp4.json")["step"] == "ExtractFrames"
+
+
+@pytest.mark.parametrize(
+    ("error", "message", "memory"),
+    [
+        ("Runtime.ExitError", "RequestId: r Error: Runtime exited with error: signal: killed", True),
+        ("Runtime.OutOfMemory", "RequestId: r Error: Runtime exited with error: signal: killed", True),
+        (
+            "Runtime.ExitError",
+            "RequestId: r Error: Runtime exited with error: signal: segmentation fault",
+            False,
+        ),
+    ],
+)
+def test_a_runtime_that_died_twice_gets_a_hint(cloud, report_failure, error, message, memory):
+    video = {"bucket": cloud["InputBucketName"], "key": "big/lecture.mp4", "etag": "e", "size": 1}
+    state = {
+        "video": video,
+        "failed": {"RecognizeFaces": {"Error": error, "Cause": lambda_cause(error, message)}},
+    }
+    report_failure({"state": state, "execution": EXECUTION})
+    report = stored(cloud, "errors/big/lecture.mp4.json")
+    assert (report["step"], report["error"], report["cause"]) == ("RecognizeFaces", error, message)
+    assert ("more memory" in report["hint"]) == memory and "both attempts" in report["hint"]

@@ -153,10 +153,10 @@ RETURNS = {
 }
 # The Tasks that keep only part of what their Lambda returns, on purpose: the fields they keep, and the
 # fields the Lambda returns.
-REPORT_FIELDS = {"video", "step", "error", "cause", "execution", "trace", "report_key"}
+REPORT_FIELDS = {"video", "step", "error", "cause", "hint", "execution", "trace", "report_key"}
 TRIMMED = {
     "ExtractMoreFrames": ({"frames"}, set(ExtractedFrames.model_fields)),  # the state has the video already
-    "ReportFailure": ({"step", "error", "cause", "report_key", "execution"}, REPORT_FIELDS),
+    "ReportFailure": ({"step", "error", "cause", "hint", "report_key", "execution"}, REPORT_FIELDS),
 }
 
 
@@ -209,6 +209,30 @@ def test_retries_never_repeat_a_failure_a_person_must_fix():
             assert not listed & {"States.ALL", "States.TaskFailed"}, (name, listed)
             assert not listed & ours, (name, listed & ours)
             assert retry.get("MaxAttempts", 3) <= 10, name
+
+
+CRASHES = {"Runtime.ExitError", "Runtime.OutOfMemory", "Lambda.Unknown"}  # what a dead sandbox reports
+
+
+def test_a_crashed_runtime_is_retried_once_with_backoff_and_jitter():
+    for name in TASKS:
+        (retry,) = [r for r in STATES[name]["Retry"] if set(r["ErrorEquals"]) & CRASHES]
+        assert set(retry["ErrorEquals"]) == CRASHES, name
+        assert retry["MaxAttempts"] == 1 and retry["BackoffRate"] > 1 and retry["JitterStrategy"] == "FULL"
+
+
+def test_a_retry_outwaits_the_claim_a_crashed_invocation_left():
+    """A crashed invocation's idempotency record stays in progress until its function's Timeout; the
+    retry of the step it crashed in must still be trying then (no jitter: the whole budget is needed)."""
+    longest = max(spec.timeout for spec in TEMPLATE.functions().values())
+    for name in TASKS:
+        found = [r for r in STATES[name]["Retry"] if "IdempotencyAlreadyInProgressError" in r["ErrorEquals"]]
+        for retry in found:
+            delays = [
+                min(retry["IntervalSeconds"] * retry["BackoffRate"] ** i, retry.get("MaxDelaySeconds", 1e9))
+                for i in range(retry["MaxAttempts"])
+            ]
+            assert sum(delays) > longest and retry.get("JitterStrategy", "NONE") == "NONE", name
 
 
 def predecessors(name: str) -> list[str]:
