@@ -26,7 +26,7 @@ SAMPLES = min(60, max(1, int(os.environ.get("FRAME_SAMPLES", "7"))))  # bounds w
 MAX_BYTES = int(os.environ.get("MAX_VIDEO_BYTES", str(200 * 1024 * 1024)))
 LIMITS = Limits(
     max_seconds=float(os.environ.get("MAX_VIDEO_SECONDS", "600")),
-    max_pixels=int(os.environ.get("MAX_VIDEO_PIXELS", str(3840 * 2160))),
+    max_pixels=int(os.environ.get("MAX_VIDEO_PIXELS", str(7680 * 4320))),
 )
 
 

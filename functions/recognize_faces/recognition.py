@@ -1,6 +1,5 @@
 """Recognize the people in a clip's sampled frames: detect, encode, match, and tally until stable."""
 
-import math
 from collections.abc import Callable
 
 import numpy as np
@@ -14,7 +13,7 @@ from classroom_vision.images import decode_rgb
 from classroom_vision.known_faces import KnownFaces
 from classroom_vision.matching import FaceMatch, match
 
-MAX_FACES_PER_FRAME = 40  # default bound on faces encoded per frame (about 0.1 s each)
+MAX_FACES_PER_FRAME = 120  # default bound on faces encoded per frame: a class of 60 and more fits
 
 
 class Seen(BaseModel):
@@ -52,15 +51,18 @@ class Tally(BaseModel):
 
     @property
     def stable(self) -> bool:
-        """The last frames saw faces and agree on who is there."""
+        """The last frames saw faces and agree on who is there, and nobody seen so far is undecided:
+        a face named in one frame only may be a chance match, or a student the others hid, so the
+        search goes on while the faces in the room are still changing."""
         recent = self.recent
-        return len(recent) == AGREEING_FRAMES and recent[0].faces and all(s == recent[0] for s in recent)
+        agree = len(recent) == AGREEING_FRAMES and recent[0].faces and all(s == recent[0] for s in recent)
+        return agree and all(len(d) >= self.votes_needed() for d in self.names.values())
 
     def votes_needed(self) -> int:
-        """A person seen in fewer frames than this was a chance match."""
-        if self.frames < 3:
-            return 1
-        return max(2, math.ceil(0.25 * self.frames))
+        """A person must be seen in two frames (one, if only one was looked at): a name in a single
+        frame is a chance match, while a student hidden by a neighbour or looking down in the other
+        frames still counts once seen clearly twice."""
+        return min(2, max(1, self.frames))
 
     def result(self) -> Recognition:
         needed = self.votes_needed()

@@ -254,3 +254,23 @@ def test_visit_order_is_the_samples_in_spread_order():
     assert module.sample_indices(48, 6) == [4, 12, 20, 28, 36, 44]
     assert module.visit_order(48, 6) == [28, 12, 36, 4, 20, 44]
     assert module.visit_order(3, 6) == [1, 0, 2]  # a clip shorter than the samples: every frame
+
+
+@pytest.mark.parametrize(
+    ("size", "stored"),
+    [((4096, 2160), (4096, 2160)), ((7680, 4320), (4096, 2304))],  # DCI 4K as it is; 8K UHD halved
+)
+def test_real_camera_resolutions_are_accepted_and_stored_bounded(cloud, extract, tmp_path, size, stored):
+    from tests.clips import write_clip
+
+    width, height = size
+    frame = np.zeros((height, width, 3), np.uint8)
+    cv2.circle(frame, (width // 2, height // 2), height // 4, (200, 180, 160), -1)  # something to keep
+    body = write_clip(tmp_path / "camera.mp4", [frame] * 3, fps=3).read_bytes()
+    result = extract(cloud.upload("camera.mp4", body))
+    assert (result["frames"]["width"], result["frames"]["height"]) == size  # the video's own size
+    for key in result["frames"]["keys"]:
+        jpeg = cloud.s3.get_object(Bucket=cloud["ArtifactsBucketName"], Key=key)["Body"].read()
+        image = cv2.imdecode(np.frombuffer(jpeg, np.uint8), cv2.IMREAD_COLOR)
+        assert image.shape[1::-1] == stored
+        assert image[stored[1] // 2, stored[0] // 2].mean() > 150  # the frame, scaled, not cropped
