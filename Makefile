@@ -15,13 +15,21 @@ SAM         := SAM_CLI_TELEMETRY=0 $(SAM_VENV)/bin/sam
 
 install: $(STAMP)
 
+# The dev venv's face_recognition_models/models folder (where classroom_vision.models looks).
+VENV_MODELS = $$(ls -d $(CURDIR)/$(VENV)/lib/python3*/site-packages/face_recognition_models/models 2>/dev/null | head -n 1)
+# The encoder's network converted to ONNX beside dlib's .dat, checked as the vision layer's build checks it.
+CONVERTER := layers/vision/resnet_to_onnx.py
+RESNET    := dlib_face_recognition_resnet_model_v1
+
 # face_recognition 1.3.0 declares `dlib`, which builds from source for 30+ minutes;
 # dlib-bin (in pyproject) ships the same module prebuilt, so it goes in with --no-deps.
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml $(CONVERTER) layers/vision/models.sha256
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip "setuptools<81" wheel
 	$(BIN)/pip install -q -e ".[dev]"
 	$(BIN)/pip install -q --no-deps face_recognition==1.3.0
+	models="$(VENV_MODELS)" && $(BIN)/python $(CONVERTER) --sha256 layers/vision/models.sha256 \
+		"$$models/$(RESNET).dat" "$$models/$(RESNET).onnx"
 	touch $@
 
 run: install  ## process the bundled sample videos end to end on the local stack
@@ -77,13 +85,13 @@ validate: $(SAM_STAMP)  ## sam validate with cfn-lint (offline)
 
 # `sam build` (no Docker) needs python3.12, Lambda's runtime, on PATH: with pyenv, an installed 3.12 is made
 # visible beside the current version. layers/vision/Makefile runs pip from the sam venv and takes the two face
-# models from the dev venv when it is there (else from PyPI).
+# models' sources from the dev venv when it is there (else from PyPI); it converts the ResNet to ONNX itself.
 build: $(SAM_STAMP)  ## sam build: the Lambdas and layers for arm64 into .aws-sam/build
 	@if ! python3.12 -c '' 2>/dev/null && command -v pyenv >/dev/null 2>&1 && v312="$$(pyenv latest 3.12 2>/dev/null)"; then \
 		export PYENV_VERSION="$$(pyenv version-name):$$v312"; fi; \
 	python3.12 -c '' 2>/dev/null || { echo "make build: python3.12 (Lambda's runtime) must be on PATH for sam build," \
 		"e.g. pyenv install 3.12 (or your OS package of python3.12)" >&2; exit 1; }; \
-	models="$$(ls -d $(CURDIR)/$(VENV)/lib/python3*/site-packages/face_recognition_models/models 2>/dev/null | head -n 1)"; \
+	models="$(VENV_MODELS)"; \
 	echo "python3.12: $$(command -v python3.12) ($$(python3.12 -V))"; \
 	set -x; PYTHON="$(CURDIR)/$(SAM_VENV)/bin/python" FACE_MODELS_SRC="$$models" $(SAM) build
 

@@ -4,6 +4,7 @@ Run `make build` first (`make test` does). The sizes are printed (``pytest -s``)
 of the report.
 """
 
+import hashlib
 from pathlib import Path
 
 import pytest
@@ -17,8 +18,10 @@ UNZIPPED_LIMIT = 250 * 1024 * 1024  # Lambda: function code plus all its layers,
 MAX_LAYERS = 5
 EM_MACHINE = {"arm64": 183, "x86_64": 62}  # ELF e_machine: EM_AARCH64, EM_X86_64
 MACHINE_NAME = {value: key for key, value in EM_MACHINE.items()}
-VISION_MODELS = {"shape_predictor_5_face_landmarks.dat", "dlib_face_recognition_resnet_model_v1.dat"}
+# dlib's 5-point landmarks, and dlib's ResNet converted to ONNX at build time (its .dat is not shipped).
+VISION_MODELS = {"shape_predictor_5_face_landmarks.dat", "dlib_face_recognition_resnet_model_v1.onnx"}
 SOURCES = ROOT / "layers"
+MODEL_DIGESTS = SOURCES / "vision" / "models.sha256"  # what the build's conversion must give
 
 
 def _resources(template: dict, kind: str) -> dict[str, dict]:
@@ -132,6 +135,7 @@ def test_function_and_layers_fit_lambdas_unzipped_limit(function, size_report):
 
 
 def test_vision_layer_holds_the_two_models_and_byte_code():
+    """The landmarks and the ONNX encoder, nothing else; the ONNX is the recorded conversion."""
     template = built_template()
     runtime = template["Globals"]["Function"]["Runtime"]  # python3.12 -> cpython-312
     tag = "cpython-" + runtime.removeprefix("python").replace(".", "")
@@ -142,6 +146,10 @@ def test_vision_layer_holds_the_two_models_and_byte_code():
     assert not (package / "__init__.py").exists()
     leftovers = [p for p in layer.rglob("*") if p.name == "tests" or p.suffix == ".pyi"]
     assert not leftovers, f"stripped files are back: {leftovers[:5]}"
+    recorded = {name: digest for digest, name in map(str.split, MODEL_DIGESTS.read_text().splitlines())}
+    encoder = package / "models" / "dlib_face_recognition_resnet_model_v1.onnx"
+    digest = hashlib.sha256(encoder.read_bytes()).hexdigest()
+    assert digest == recorded[encoder.name], f"{encoder.name} is not what {MODEL_DIGESTS.name} records"
     # /opt is read-only on Lambda: the layer brings its byte code, for the runtime's interpreter only.
     tags = {p.name.split(".")[-2] for p in layer.rglob("*.pyc")}
     assert tags == {tag}, f"byte code for {tags or 'nothing'}; {runtime} runs it"
