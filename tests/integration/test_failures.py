@@ -73,7 +73,7 @@ def test_bad_uploads_fail_clearly_and_good_ones_still_succeed(stack, tmp_path):
     assert [r.status for r in outcomes[len(uploads) :]] == ["SUCCEEDED", "SUCCEEDED"]
     causes = {u.key: r.error["cause"] for u, r in zip(uploads, outcomes, strict=False)}
     assert "bytes is above the limit" in causes["bad/huge.mp4"]
-    assert "pixels per frame" in causes["bad/4k.mp4"]
+    assert "pixels per frame" in causes["bad/over-8k.mp4"]
     assert "s is above the limit" in causes["bad/long.mp4"]
 
 
