@@ -22,14 +22,14 @@ def _a_face() -> tuple[np.ndarray, object]:
     """A frame of test_0.mp4 (RGB) and the box of its face."""
     import cv2
 
-    from classroom_vision.detection import Detector
+    from classroom_vision.detection import detect
     from devstack import seeding
 
     capture = cv2.VideoCapture(str(seeding.SAMPLE_VIDEOS / "test_0.mp4"))
     _ok, frame = capture.read()
     capture.release()
     rgb = cv2.cvtColor(frame, cv2.COLOR_BGR2RGB)
-    return rgb, Detector()(rgb)[0]
+    return rgb, detect(rgb)[0]
 
 
 def paths() -> dict[str, Callable[[], np.ndarray]]:

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from classroom_vision.detection import Detector
+from classroom_vision.detection import detect
 from classroom_vision.encoding import encode
 from classroom_vision.images import decode_rgb
 from classroom_vision.known_faces import KnownFaces
@@ -75,7 +75,7 @@ def encode_photo(path: Path) -> tuple[np.ndarray | None, str]:
         rgb = decode_rgb(path.read_bytes())
     except (OSError, ValueError):
         return None, "not a decodable image"
-    boxes = Detector()(rgb)
+    boxes = detect(rgb)
     if not boxes:
         return None, "no face found"
     if len(boxes) > 1:

@@ -16,7 +16,7 @@ import pytest
 
 from classroom_vision import encoding
 from classroom_vision.boxes import Box
-from classroom_vision.detection import Detector
+from classroom_vision.detection import detect
 from classroom_vision.images import decode_rgb
 from classroom_vision.known_faces import KnownFaces
 from classroom_vision.matching import match
@@ -44,14 +44,14 @@ def pictures() -> tuple[Picture, ...]:
         taken = 0
         for index, jpeg in clip_jpegs(clip):
             rgb = decode_rgb(jpeg)
-            if boxes := Detector()(rgb):
+            if boxes := detect(rgb):
                 found.append(Picture(f"{clip}@{index}", rgb, boxes))
                 taken += 1
                 if taken == FRAMES_PER_CLIP:
                     break
     for photo in sorted(p for p in FACES.rglob("*") if p.suffix in (".jpg", ".jpeg")):
         rgb = decode_rgb(photo.read_bytes())
-        found.append(Picture(str(photo.relative_to(FACES)), rgb, Detector()(rgb)))
+        found.append(Picture(str(photo.relative_to(FACES)), rgb, detect(rgb)))
     return tuple(found)
 
 

@@ -67,7 +67,9 @@ class Recognition(BaseModel):
     unknown_faces: int = Field(description="most faces matching nobody in any one frame")
     frames_used: int
     faces: int = Field(description="faces encoded over all frames used")
-    faces_not_encoded: int = Field(0, description="faces over the per-frame cap (MAX_FACES_PER_FRAME)")
+    faces_not_encoded: int = Field(
+        0, description="faces too small to name (under 24 px) or over the per-frame cap (MAX_FACES_PER_FRAME)"
+    )
     annotated_key: str | None = None
     more_frames: bool = Field(False, description="not settled yet: extract the remaining frames and go on")
     tally: dict | None = Field(None, description="the votes so far, for the next batch of frames")

@@ -5,7 +5,7 @@ pictures as RGB numpy arrays, boxes as ``Box`` (ints), encodings as float64 nump
 
 - ``images``: JPEG bytes to the RGB array the rest takes
 - ``boxes``: ``Box``, a face's place in a picture, and ``largest``
-- ``detection``: ``Detector``, where the faces of a video's frames are (the detector's runtime)
+- ``detection``: ``detect``, where the faces of a picture are (YuNet: the detector's runtime)
 - ``encoding``: ``encode``, a face's 128-d encoding (the encoder's runtime)
 - ``faces``: both at once (``find_faces``) and ``load_models`` for a cold start
 - ``models``: where the model files are

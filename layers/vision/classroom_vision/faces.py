@@ -14,4 +14,4 @@ def load_models() -> None:
 
 def find_faces(rgb: np.ndarray) -> list[Face]:
     """Every face in one picture (a photo, or a frame seen on its own)."""
-    return encoding.encode(rgb, detection.Detector()(rgb))
+    return encoding.encode(rgb, detection.detect(rgb))
