@@ -116,6 +116,7 @@ class SegmentResult(BaseModel):
     bucket (the Map's results stay small whatever the class size), and a summary for the history."""
 
     segment: int
+    bucket: str
     key: str
     frames_used: int
     people: int = Field(description="people recognized in this segment")
