@@ -4,8 +4,10 @@ For each video, in a process of its own (a fresh stack, so each figure is that v
 execution's wall time, the peak resident memory (VmHWM, reset once the workers are warm) of the
 ExtractFrames and RecognizeFaces workers, the most bytes in the workers' temporary directory at any
 time (polled), the bytes ExtractFrames read from S3 against the video's size, the Map's iterations,
-and the Lambda GB-seconds the run would be billed (each invocation's duration from the execution
-history times its function's MemorySize). Writes bench-results/lecture.json.
+and Lambda GB-seconds: each function's CPU seconds in its workers times its MemorySize (what a Lambda
+with a whole core would bill; at 1024 MB a Lambda has about 0.58 vCPU, so up to 1.7x that), and, for
+comparison, the invocations' durations in the history times MemorySize (which on two local cores
+includes waiting for a free worker). Writes bench-results/lecture.json.
 
     python -m bench.lecture [--minutes 60] [--out bench-results]
 """
@@ -56,6 +58,12 @@ def reset_peak(pid: int) -> None:
     Path(f"/proc/{pid}/clear_refs").write_text("5")
 
 
+def cpu_seconds(pid: int) -> float:
+    """User and system CPU time of a process so far (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def dir_bytes(path: Path) -> int:
     return sum(f.stat().st_size for f in path.rglob("*") if f.is_file())
 
@@ -91,6 +99,8 @@ def one(video: Path) -> dict:
     with LocalStack(workdir=workdir, template=template, warm_workers=2) as stack:
         seed(stack.deployment)
         pids = {m: stack.pool(m).pids() for m in MEASURED}
+        every = {m: stack.pool(m).pids() for m in memory}
+        cpu_before = {m: sum(cpu_seconds(p) for p in ps) for m, ps in every.items()}
         warm = {m: max(vm_hwm_mb(p) for p in ps) for m, ps in pids.items()}
         for ps in pids.values():
             for pid in ps:
@@ -112,6 +122,7 @@ def one(video: Path) -> dict:
         done.set()
         poller.join()
         peak = {m: max(vm_hwm_mb(p) for p in ps) for m, ps in pids.items()}
+        cpu = {m: sum(cpu_seconds(p) for p in ps) - cpu_before[m] for m, ps in every.items()}
         steps, _end = history.history(stack.deployment, outcome.execution_arn)
         log = (workdir / "logs" / "ExtractFramesFunction.log").read_text().splitlines()
     reads = [json.loads(line) for line in log if '"video read"' in line]
@@ -130,7 +141,9 @@ def one(video: Path) -> dict:
         "wall_seconds": round(wall, 2),
         "map_iterations": maps[0].iterations if maps else 0,
         "invocations": sum(len(s.calls) for s in steps),
-        "lambda_gb_seconds": round(gb_seconds, 2),
+        "lambda_gb_seconds_history": round(gb_seconds, 2),
+        "lambda_gb_seconds": round(sum(cpu[m] * memory[m] / 1024 for m in memory), 2),
+        "cpu_seconds": {m.removesuffix("Function"): round(v, 2) for m, v in cpu.items()},
         "warm_rss_mib": {m.removesuffix("Function"): round(v) for m, v in warm.items()},
         "peak_rss_mib": {m.removesuffix("Function"): round(v) for m, v in peak.items()},
         "peak_tmp_bytes": peak_tmp,
