@@ -6,6 +6,7 @@ import json
 import pytest
 
 from devstack import history, runs
+from devstack.view import pages
 from tests.clips import still, write_lecture
 from tests.conftest import SAMPLES
 
@@ -73,6 +74,13 @@ def test_a_lecture_is_fanned_out_and_gives_attendance(stack, lecture, tmp_path):
     assert sorted(inner) == sorted(
         (name, i, "succeeded") for i in range(8) for name in ("ExtractSegment", "RecognizeSegment")
     )
+    sfn = d.client("stepfunctions")
+    execution = sfn.describe_execution(executionArn=result.execution_arn)
+    definition = json.loads(sfn.describe_state_machine(stateMachineArn=d["StateMachineArn"])["definition"])
+    html = pages.execution_page(execution, definition, history.events(d, result.execution_arn))
+    assert 'id="attendance"' in html and f'data-name="{TRUMP}"' in html
+    assert pages.clock(seen[TRUMP]["first_seen"]) in html and "/ 90" in html
+    assert 'data-state="RecognizeSegment" data-iteration="7"' in html and "Map · 8 iterations" in html
     text = history.render(steps, end)
     assert "RecognizeSegments      Map" in text and "8 iterations" in text and "RecognizeSegment [7]" in text
 
