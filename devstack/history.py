@@ -32,6 +32,13 @@ class Step:
     output: str | None = None
     status: str = "running"  # running | succeeded | caught | failed
     calls: list[Attempt] = field(default_factory=list)  # each attempt, with its own time and error
+    iteration: int | None = None  # the Map iteration a state inside a Map ran in
+    iterations: int = 0  # a Map state's iterations
+
+    @property
+    def label(self) -> str:
+        """The state's name, with its Map iteration for a state inside a Map."""
+        return self.name if self.iteration is None else f"{self.name} [{self.iteration}]"
 
     @property
     def seconds(self) -> float | None:
@@ -55,35 +62,54 @@ def details(event: dict) -> dict:
 
 
 def timeline(events: list[dict]) -> tuple[list[Step], dict]:
-    """Steps in the order they ran, and the execution's own end ({status, error, cause})."""
+    """Steps in the order they ran (a Map's iterations after it, by iteration), and the execution's own
+    end ({status, error, cause}).
+
+    Events are told apart by ``previousEventId``: the iterations of a Map run at once and their events
+    interleave, but each event follows the previous one of its own iteration.
+    """
     steps: list[Step] = []
     end: dict = {"status": "RUNNING"}
+    owner: dict[int, Step] = {}  # event id -> the step it belongs to
+    iteration: dict[int, int | None] = {}  # event id -> the Map iteration it ran in
     for event in events:
         kind, info = event["type"], details(event)
+        number, previous = event.get("id"), event.get("previousEventId")
+        chained = previous in owner or previous in iteration
+        step = owner.get(previous) if chained else (steps[-1] if steps else None)
+        iteration[number] = index = (
+            info["index"] if kind == "MapIterationStarted" else iteration.get(previous)
+        )
+        if kind.startswith("MapIteration") or (kind.startswith("MapState") and kind != "MapStateEntered"):
+            step = next((s for s in reversed(steps) if s.type == "Map" and s.iteration is None), step)
+            iteration[number] = None if kind != "MapIterationStarted" else index
+            if kind == "MapIterationStarted" and step:
+                step.iterations += 1
         if kind.endswith("StateEntered"):
-            steps.append(
-                Step(
-                    info["name"],
-                    kind.removesuffix("StateEntered"),
-                    event["timestamp"],
-                    input=info.get("input"),
-                )
+            step = Step(
+                info["name"],
+                kind.removesuffix("StateEntered"),
+                event["timestamp"],
+                input=info.get("input"),
+                iteration=index,
             )
-        elif kind.endswith("StateExited") and steps:
-            step = steps[-1]
+            steps.append(step)
+        elif kind.endswith("StateExited") and step:
             step.exited, step.output = event["timestamp"], info.get("output")
             step.status = "caught" if step.errors and len(step.errors) >= step.attempts else "succeeded"
-        elif kind in ("LambdaFunctionScheduled", "TaskScheduled") and steps:
-            steps[-1].attempts += 1
-            steps[-1].calls.append(Attempt(event["timestamp"]))
-        elif kind in _SUCCEEDED and steps and steps[-1].calls:
-            steps[-1].calls[-1].ended = event["timestamp"]
-        elif kind in _FAILED and steps:
+        elif kind in ("LambdaFunctionScheduled", "TaskScheduled") and step:
+            step.attempts += 1
+            step.calls.append(Attempt(event["timestamp"]))
+        elif kind in _SUCCEEDED and step and step.calls:
+            step.calls[-1].ended = event["timestamp"]
+        elif kind in _FAILED and step:
             error = {"error": info.get("error", kind), "cause": info.get("cause", "")}
-            steps[-1].errors.append(error)
-            if steps[-1].calls and steps[-1].calls[-1].ended is None:
-                steps[-1].calls[-1].ended = event["timestamp"]
-                steps[-1].calls[-1].error, steps[-1].calls[-1].cause = error["error"], error["cause"]
+            step.errors.append(error)
+            if step.calls and step.calls[-1].ended is None:
+                step.calls[-1].ended = event["timestamp"]
+                step.calls[-1].error, step.calls[-1].cause = error["error"], error["cause"]
+        elif kind in ("MapStateFailed", "MapIterationFailed") and step and not step.errors:
+            step.errors.append({"error": info.get("error", kind), "cause": info.get("cause", "")})
         elif kind.startswith("Execution") and kind != "ExecutionStarted":
             end = {
                 "status": kind.removeprefix("Execution").upper(),
@@ -91,10 +117,26 @@ def timeline(events: list[dict]) -> tuple[list[Step], dict]:
             }
             if kind == "ExecutionSucceeded":
                 end["status"] = "SUCCEEDED"
-            if steps and steps[-1].exited is None:
-                steps[-1].exited = event["timestamp"]
-                steps[-1].status = "failed" if kind != "ExecutionSucceeded" else "succeeded"
-    return steps, end
+            for open_step in (s for s in steps if s.exited is None):
+                open_step.exited = event["timestamp"]
+                open_step.status = "failed" if kind != "ExecutionSucceeded" else "succeeded"
+        if step is not None:
+            owner[number] = step
+    return grouped(steps), end
+
+
+def grouped(steps: list[Step]) -> list[Step]:
+    """Each Map's inner steps right after it, iteration by iteration (they ran interleaved)."""
+    outer = [s for s in steps if s.iteration is None]
+    ordered: list[Step] = []
+    for i, step in enumerate(outer):
+        ordered.append(step)
+        if step.type == "Map":
+            after = outer[i + 1].entered if i + 1 < len(outer) else None
+            inner = [s for s in steps if s.iteration is not None and s.entered >= step.entered]
+            inner = [s for s in inner if after is None or s.entered <= after]
+            ordered += sorted(inner, key=lambda s: (s.iteration, s.entered))
+    return ordered
 
 
 def events(deployment: Deployment, execution_arn: str) -> list[dict]:
@@ -113,7 +155,9 @@ def render(steps: list[Step], end: dict) -> str:
     lines = [f"{'state':<22} {'type':<8} {'status':<10} {'tries':>5} {'seconds':>8}"]
     for s in steps:
         seconds = f"{s.seconds:.3f}" if s.seconds is not None else "-"
-        lines.append(f"{s.name:<22} {s.type:<8} {s.status:<10} {s.attempts or '':>5} {seconds:>8}")
+        name = s.name if s.iteration is None else f"  {s.label}"
+        extra = f"  {s.iterations} iterations" if s.type == "Map" else ""
+        lines.append(f"{name:<22} {s.type:<8} {s.status:<10} {s.attempts or '':>5} {seconds:>8}{extra}")
         for e in s.errors:
             lines.append(f"    {e['error']}: {e['cause'][:300]}")
     lines.append(

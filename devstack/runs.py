@@ -35,10 +35,12 @@ class Outcome:
     seconds: float
     execution_arn: str = field(default="", repr=False)
     annotated_key: str | None = field(default=None, repr=False)
+    attendance: dict | None = None  # {"frames_sampled", "students": [{"name", "first_seen", …}]}
+    attendance_key: str | None = field(default=None, repr=False)
 
     def to_json(self) -> str:
         public = asdict(self)
-        del public["execution_arn"], public["annotated_key"]
+        del public["execution_arn"], public["annotated_key"], public["attendance_key"]
         return json.dumps(public)
 
     def line(self) -> str:
@@ -94,6 +96,8 @@ class Run:
     error: dict | None  # {"error", "cause"} as Step Functions reports them
     output_key: str | None  # the CSV
     annotated_key: str | None  # the annotated frame, in the artifacts bucket
+    attendance: dict | None = None  # {"frames_sampled", "students": [{"name", "first_seen", "last_seen", …}]}
+    attendance_key: str | None = None  # <video stem>.attendance.json, beside the CSV
 
     @property
     def message(self) -> str:
@@ -131,6 +135,7 @@ def summary(execution: dict) -> Run:
     seconds = ((stop or datetime.now(UTC)) - start).total_seconds() if start else None
     found = identity(execution.get("input") or "")
     students, unknown, output_key, annotated = [], None, None, None
+    attendance, attendance_key = None, None
     if execution["status"] == "SUCCEEDED":
         try:
             output = json.loads(execution.get("output") or "{}")
@@ -138,7 +143,9 @@ def summary(execution: dict) -> Run:
             unknown = output["recognition"]["unknown_faces"]
             annotated = output["recognition"].get("annotated_key")
             output_key = output["output"]["key"]
-        except (KeyError, TypeError, ValueError):
+            attendance = output["recognition"].get("attendance")
+            attendance_key = output["output"].get("attendance_key")
+        except (KeyError, TypeError, ValueError, AttributeError):
             pass  # not one of ours: shown without its result
     error = {"error": execution.get("error", ""), "cause": execution.get("cause", "")}
     return Run(
@@ -153,6 +160,8 @@ def summary(execution: dict) -> Run:
         error=error if execution["status"] in FINISHED and execution["status"] != "SUCCEEDED" else None,
         output_key=output_key,
         annotated_key=annotated,
+        attendance=attendance,
+        attendance_key=attendance_key,
     )
 
 
@@ -180,6 +189,8 @@ def outcome(deployment: Deployment, upload: Upload, execution: dict) -> Outcome:
         seconds=run.seconds or 0.0,
         execution_arn=run.arn,
         annotated_key=run.annotated_key,
+        attendance=run.attendance,
+        attendance_key=run.attendance_key,
     )
 
 
@@ -239,9 +250,17 @@ def local_path(out_dir: Path, key: str) -> Path:
 
 
 def download(deployment: Deployment, result: Outcome, out_dir: Path) -> list[Path]:
-    """Copy the CSV (or error report) and the annotated frame into ``out_dir``."""
+    """Copy the CSV (or error report), the attendance and the annotated frame into ``out_dir``."""
     s3 = deployment.client("s3")
     files = [(deployment["OutputBucketName"], result.output_key, local_path(out_dir, result.output_key))]
+    if result.attendance_key:
+        files.append(
+            (
+                deployment["OutputBucketName"],
+                result.attendance_key,
+                local_path(out_dir, result.attendance_key),
+            )
+        )
     if result.annotated_key:
         target = local_path(out_dir, f"{keys.stem(result.output_key)}.annotated.jpg")
         files.append((deployment["ArtifactsBucketName"], result.annotated_key, target))

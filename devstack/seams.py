@@ -17,7 +17,10 @@ The others only make moto's server fast enough for a hundred concurrent runs, ch
    (boto3 clients are thread-safe) serves them all.
 6. It also parses the definition with ANTLR for every execution (~0.1 s of Python); the parsed
    program holds only the definition (run state lives in each execution's environment), so it is
-   parsed once — for definitions without Map or Parallel states, whose components keep run records.
+   parsed once. An inline Map keeps nothing either: each evaluation makes its own job pool and worker
+   frames from its input, and moto already runs one parsed iteration program in several threads at
+   once. Definitions with a distributed Map (its map run records) or a Parallel state are parsed
+   every time, as moto does.
 7. It parses every JSONPath (``$.video``, ResultPath, Choice variables) each time it is evaluated,
    and jsonpath_ng builds a new parser (PLY tables) for each: the parsed paths are kept.
 8. moto's request dispatch lists the methods of the handling class with ``inspect`` on every
@@ -194,8 +197,13 @@ def _parse_once(definition: str):
     return _original_parse(definition)
 
 
+def cacheable(definition: str) -> bool:
+    """Whether the parsed program holds no run state: no distributed Map, no Parallel state."""
+    return '"DISTRIBUTED"' not in definition and '"Parallel"' not in definition
+
+
 def _parse(definition: str):
-    if '"Map"' in definition or '"Parallel"' in definition:
+    if not cacheable(definition):
         return _original_parse(definition)
     return _parse_once(definition)
 

@@ -20,7 +20,7 @@ class StateRun:
 
 def state_runs(steps: list[history.Step]) -> dict[str, StateRun]:
     runs_: dict[str, StateRun] = {}
-    for step in steps:
+    for step in (s for s in steps if s.iteration is None):
         run = runs_.setdefault(step.name, StateRun())
         run.status, run.visits = step.status, run.visits + 1
         run.attempts += step.attempts
@@ -32,7 +32,8 @@ def state_runs(steps: list[history.Step]) -> dict[str, StateRun]:
 
 def taken(steps: list[history.Step]) -> set[tuple[str, str, bool]]:
     """The transitions this execution made: (from, to, through a Catch)."""
-    return {(a.name, b.name, a.status == "caught") for a, b in itertools.pairwise(steps)}
+    outer = [s for s in steps if s.iteration is None]  # a Map's inner states are not drawn
+    return {(a.name, b.name, a.status == "caught") for a, b in itertools.pairwise(outer)}
 
 
 @dataclass

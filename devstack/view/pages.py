@@ -149,10 +149,13 @@ def _steps_table(steps: list[history.Step], end: dict, started: datetime | None)
             last = {"error": end["error"], "cause": end.get("cause", "")}
         shown = last and step.status in ("caught", "failed")
         error = _error_html(last["error"], last["cause"], caught=step.status == "caught") if shown else ""
+        anchor = step.name if step.iteration is None else f"{step.name}-{step.iteration}"
+        iteration = f' data-iteration="{step.iteration}"' if step.iteration is not None else ""
+        kind = f"{step.type} · {step.iterations} iterations" if step.type == "Map" else step.type
         rows.append(
-            f'<tr id="step-{quote(step.name)}" class="step" data-state="{esc(step.name)}" '
-            f'data-status="{step.status}">'
-            f'<td class="num">{i}</td><td><b>{esc(step.name)}</b></td><td>{esc(step.type)}</td>'
+            f'<tr id="step-{quote(anchor)}" class="step{" inner" if iteration else ""}" '
+            f'data-state="{esc(step.name)}"{iteration} data-status="{step.status}">'
+            f'<td class="num">{i}</td><td><b>{esc(step.label)}</b></td><td>{esc(kind)}</td>'
             f"<td>{_status(step.status)}</td>"
             f'<td class="num">{step.attempts or ""}</td>'
             f'<td class="num">{"+" + seconds_text(offset) if offset is not None else "–"}</td>'
@@ -203,6 +206,31 @@ def _result(run: runs.Run) -> list[tuple[str, str]]:
     return facts
 
 
+def clock(seconds: float) -> str:
+    """``h:mm:ss`` into the video."""
+    whole = round(seconds)
+    return f"{whole // 3600}:{whole % 3600 // 60:02d}:{whole % 60:02d}"
+
+
+def _attendance(run: runs.Run) -> str:
+    """When each student was seen: first, last, and frames seen out of frames sampled."""
+    if not run.attendance or run.status != "SUCCEEDED":
+        return ""
+    sampled = run.attendance.get("frames_sampled", 0)
+    rows = "".join(
+        f'<tr class="presence" data-name="{esc(p["name"])}"><td>{esc(p["name"])}</td>'
+        f'<td class="num">{clock(p["first_seen"])}</td><td class="num">{clock(p["last_seen"])}</td>'
+        f'<td class="num">{p["frames_seen"]} / {sampled}</td></tr>'
+        for p in run.attendance.get("students", [])
+    )
+    key = f'<p class="muted">{esc(run.attendance_key)}</p>' if run.attendance_key else ""
+    return (
+        '<div class="card" id="attendance"><h2>Attendance</h2>'
+        '<table><thead><tr><th>Student</th><th class="num">First seen</th><th class="num">Last seen</th>'
+        f'<th class="num">Frames seen</th></tr></thead><tbody>{rows}</tbody></table>{key}</div>'
+    )
+
+
 def _frame(run: runs.Run) -> str:
     """The frame RecognizeFaces annotated (faces boxed and named), served from the artifacts bucket."""
     if not run.annotated_key:
@@ -243,7 +271,8 @@ def execution_page(execution: dict, definition: dict, events: list[dict]) -> str
     )
     body = (
         f"<h1>{esc(video or execution['name'])} {_status(status)}</h1>"
-        f'<div class="row">{graph_card}<div class="column">{details}{_frame(run)}</div></div>'
+        f'<div class="row">{graph_card}<div class="column">{details}{_attendance(run)}{_frame(run)}'
+        "</div></div>"
         f'<div class="card"><h2>Steps</h2>{_steps_table(steps, end, started)}</div>'
         f'<div class="card"><h2>Events</h2>{_events_table(events, started)}</div>'
     )

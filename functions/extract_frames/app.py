@@ -1,15 +1,15 @@
 """Step 1: sample frames across the uploaded video and store them as JPEGs in the artifacts bucket.
 
-Frames come in two batches: the first two the recognizer looks at (often all it needs), and, only if
-it asks for them, the rest. Decoding stops at the last frame of a batch.
+The video is read straight from S3 with ranged GETs (``ranged.py``), never downloaded: only its header
+and the bytes around the frames decoded. A clip's frames come in two batches: the first two the
+recognizer looks at (often all it needs), and, only if it asks for them, the rest; decoding stops at the
+last frame of a batch. A video longer than ``LECTURE_SECONDS`` is a lecture: the first call only plans
+its samples (``lecture.py``), and each iteration of the state machine's Map extracts one segment.
 """
 
 import os
-import shutil
-import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
 
 import cv2
 from aws_lambda_powertools.metrics import MetricUnit
@@ -17,43 +17,70 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from botocore.exceptions import ClientError
 
 from classroom_common import idempotency, keys, storage
-from classroom_common.errors import VideoMissing, VideoTooLarge
+from classroom_common.errors import InvalidVideo, VideoMissing, VideoTooLarge
 from classroom_common.handler import env, logger, metrics, step_handler, tracer
-from classroom_common.models import ExtractedFrames, Frames, Video
+from classroom_common.models import ExtractedFrames, Frames, Lecture, Part, Segment, Video
 from frames import FIRST_BATCH, Limits, VideoInfo, opened, read_jpegs, visit_order
+from lecture import Sampling, sample_frames, segments
+from ranged import RangedObject
 
 SAMPLES = min(60, max(1, int(os.environ.get("FRAME_SAMPLES", "7"))))  # bounds work on any clip
-MAX_BYTES = int(os.environ.get("MAX_VIDEO_BYTES", str(200 * 1024 * 1024)))
+MAX_BYTES = int(os.environ.get("MAX_VIDEO_BYTES", str(5 * 1024**3)))
 LIMITS = Limits(
-    max_seconds=float(os.environ.get("MAX_VIDEO_SECONDS", "600")),
+    max_seconds=float(os.environ.get("MAX_VIDEO_SECONDS", str(3 * 3600))),
     max_pixels=int(os.environ.get("MAX_VIDEO_PIXELS", str(7680 * 4320))),
 )
+LECTURE_SECONDS = float(os.environ.get("LECTURE_SECONDS", "300"))
+SAMPLING = Sampling(
+    interval=max(1.0, float(os.environ.get("LECTURE_SAMPLE_SECONDS", "60"))),
+    arrival=max(0.0, float(os.environ.get("LECTURE_ARRIVAL_SECONDS", "600"))),
+)
+CONCURRENCY = max(1, int(os.environ.get("LECTURE_CONCURRENCY", "10")))
+GONE = ("404", "NoSuchKey", "NoSuchVersion", "412", "PreconditionFailed")
 
 
-def download(video: Video, path: Path) -> None:
-    """Exactly the uploaded object of the event: its version, or (unversioned bucket) its ETag."""
-    which = {"VersionId": video.version_id} if video.version_id else {"IfMatch": video.etag}
+def missing(video: Video, error: ClientError) -> Exception:
+    """VideoMissing when S3 says this version (or ETag) of the upload is gone; else the error itself."""
+    code = error.response.get("Error", {}).get("Code", "")
+    if code in GONE or (code == "400" and video.version_id):  # HEAD of a deleted version id: 400
+        return VideoMissing(
+            f"s3://{video.bucket}/{video.key} (ETag {video.etag}) was deleted or replaced "
+            "before it could be processed"
+        )
+    return error
+
+
+def source(video: Video) -> RangedObject:
+    """Exactly the uploaded object of the event (its version, or in an unversioned bucket its ETag),
+    read with ranged GETs: never downloaded whole."""
+    quoted = video.etag if video.etag.startswith('"') else f'"{video.etag}"'
+    pin = {"VersionId": video.version_id} if video.version_id else {"IfMatch": quoted}
     try:
-        body = storage.s3().get_object(Bucket=video.bucket, Key=video.key, **which)["Body"]
+        size = storage.s3().head_object(Bucket=video.bucket, Key=video.key, **pin)["ContentLength"]
     except ClientError as error:
-        if error.response["Error"]["Code"] in ("404", "NoSuchKey", "NoSuchVersion", "412"):
-            raise VideoMissing(
-                f"s3://{video.bucket}/{video.key} (ETag {video.etag}) was deleted or replaced "
-                "before it could be processed"
-            ) from error
-        raise
-    with path.open("wb") as file:
-        shutil.copyfileobj(body, file, 1024 * 1024)
+        raise missing(video, error) from error
+    return RangedObject(storage.s3(), video.bucket, video.key, size, pin)
 
 
 @contextmanager
 def opened_upload(video: Video) -> Iterator[tuple[cv2.VideoCapture, VideoInfo]]:
-    """The uploaded video, downloaded to a temporary file, open for decoding, its metadata checked."""
-    with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "video"
-        download(video, path)
-        with opened(path, LIMITS) as capture_and_info:
+    """The uploaded video, open for decoding straight from S3, its metadata checked."""
+    stream = source(video)
+    try:
+        with opened(stream, LIMITS) as capture_and_info:
             yield capture_and_info
+            if stream.error:
+                raise missing(video, stream.error) from stream.error
+    except InvalidVideo:
+        if stream.error:  # S3 failed under OpenCV: that, not the video, is the error
+            raise missing(video, stream.error) from stream.error
+        raise
+    finally:
+        logger.info(
+            "video read",
+            extra={"bytes_read": stream.bytes_fetched, "requests": stream.requests, "size": stream.size},
+        )
+        metrics.add_metric(name="VideoBytesRead", unit=MetricUnit.Bytes, value=stream.bytes_fetched)
 
 
 def store(video: Video, jpegs: list[tuple[int, bytes]], bucket: str) -> list[str]:
@@ -66,25 +93,51 @@ def store(video: Video, jpegs: list[tuple[int, bytes]], bucket: str) -> list[str
     return frame_keys
 
 
-@idempotency.once_per_upload(Frames)
+@idempotency.once_per_upload(ExtractedFrames)
 @tracer.capture_method
-def extract_frames(*, video: Video, artifacts_bucket: str) -> Frames:
-    """The first batch: the video's checked metadata and the first frames in visiting order."""
+def extract_frames(*, video: Video, artifacts_bucket: str) -> ExtractedFrames:
+    """The first batch: the video's checked metadata and the first frames in visiting order; for a
+    lecture, the metadata and the plan of its segments."""
     if video.size > MAX_BYTES:
         raise VideoTooLarge(f"{video.size} bytes is above the limit of {MAX_BYTES} bytes")
     with opened_upload(video) as (capture, info):
+        if info.duration > LECTURE_SECONDS:  # only the header was read: the Map does the rest
+            return ExtractedFrames(video=video, frames=metadata(info, artifacts_bucket), lecture=plan(info))
         order = visit_order(info.frame_count, SAMPLES)
         jpegs = read_jpegs(capture, info, order[:FIRST_BATCH])
+    frames = metadata(info, artifacts_bucket).model_copy(
+        update={
+            "keys": store(video, jpegs, artifacts_bucket),
+            "indices": [index for index, _ in jpegs],
+            "remaining": order[FIRST_BATCH:],
+        }
+    )
+    return ExtractedFrames(video=video, frames=frames)
+
+
+def metadata(info: VideoInfo, bucket: str) -> Frames:
+    """The video's metadata, no frames yet."""
     return Frames(
-        bucket=artifacts_bucket,
-        keys=store(video, jpegs, artifacts_bucket),
-        indices=[index for index, _ in jpegs],
-        remaining=order[FIRST_BATCH:],
+        bucket=bucket,
+        keys=[],
+        indices=[],
         fps=info.fps,
         frame_count=info.frame_count,
         duration=round(info.duration, 3),
         width=info.width,
         height=info.height,
+    )
+
+
+def plan(info: VideoInfo) -> Lecture:
+    """A lecture's samples, cut into the segments the Map fans out over."""
+    indices = sample_frames(info.frame_count, info.fps, SAMPLING)
+    return Lecture(
+        interval=SAMPLING.interval,
+        arrival=SAMPLING.arrival,
+        samples=len(indices),
+        concurrency=CONCURRENCY,
+        segments=segments(indices),
     )
 
 
@@ -103,17 +156,35 @@ def extract_more_frames(*, video: Video, frames: Frames) -> Frames:
     )
 
 
+@idempotency.once_per_segment(Frames)
+@tracer.capture_method
+def extract_segment(*, part: Part, frames: Frames) -> Frames:
+    """One segment of a lecture (a Map iteration): its sampled frames, decoded straight from S3."""
+    with opened_upload(part.video) as (capture, info):
+        jpegs = read_jpegs(capture, info, part.segment.indices)
+    return frames.model_copy(
+        update={"keys": store(part.video, jpegs, frames.bucket), "indices": [i for i, _ in jpegs]}
+    )
+
+
 @step_handler
 def lambda_handler(event: dict, context: LambdaContext) -> dict:
-    """Input: the S3 ``Object Created`` event (first batch), or ``{video, frames}`` (the rest)."""
+    """Input: the S3 ``Object Created`` event (first batch, or a lecture's plan), ``{video, frames}``
+    (the rest of a clip's frames), or ``{video, frames, segment}`` (one segment of a lecture)."""
     if "frames" in event:
         video = Video(**event["video"])
         logger.append_keys(video=video.key)
-        frames = extract_more_frames(video=video, frames=Frames(**event["frames"]))
+        if "segment" in event:
+            part = Part(video=video, segment=Segment(**event["segment"]))
+            frames = extract_segment(part=part, frames=Frames(**event["frames"]))
+        else:
+            frames = extract_more_frames(video=video, frames=Frames(**event["frames"]))
+        extracted = ExtractedFrames(video=video, frames=frames)
     else:
         video = Video.from_event(event)
         logger.append_keys(video=video.key)
-        frames = extract_frames(video=video, artifacts_bucket=env("ARTIFACTS_BUCKET"))
+        extracted = extract_frames(video=video, artifacts_bucket=env("ARTIFACTS_BUCKET"))
+    frames = extracted.frames
     logger.info("frames extracted", extra={"frames": frames.indices, "remaining": frames.remaining})
     metrics.add_metric(name="FramesExtracted", unit=MetricUnit.Count, value=len(frames.keys))
-    return ExtractedFrames(video=video, frames=frames).model_dump()
+    return extracted.model_dump()

@@ -1,5 +1,6 @@
 """Sample frames across a video with OpenCV, decoding no further than the last frame asked for."""
 
+import io
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -21,7 +22,7 @@ MAX_FRAME_SIDE = 4096
 
 @dataclass(frozen=True)
 class Limits:
-    max_seconds: float = 600.0
+    max_seconds: float = 3 * 3600.0
     max_pixels: int = 7680 * 4320
 
 
@@ -104,13 +105,18 @@ def read_frames(
 
 
 @contextmanager
-def opened(path: Path, limits: Limits) -> Iterator[tuple[cv2.VideoCapture, VideoInfo]]:
-    """The video, open for decoding with one thread, and its checked metadata.
+def opened(source: Path | io.BufferedIOBase, limits: Limits) -> Iterator[tuple[cv2.VideoCapture, VideoInfo]]:
+    """The video (a file, or a seekable stream such as ``ranged.RangedObject``), open for decoding with
+    one thread, and its checked metadata.
 
     One decoder thread: a Lambda below 1769 MB has less than one vCPU, where more threads only add
     work (about 10 % more CPU for the same frames here).
     """
-    capture = cv2.VideoCapture(str(path), cv2.CAP_ANY, [cv2.CAP_PROP_N_THREADS, 1])
+    params = [cv2.CAP_PROP_N_THREADS, 1]
+    if isinstance(source, io.IOBase):
+        capture = cv2.VideoCapture(source, cv2.CAP_FFMPEG, params)
+    else:
+        capture = cv2.VideoCapture(str(source), cv2.CAP_ANY, params)
     try:
         if not capture.isOpened():
             raise InvalidVideo("OpenCV cannot open it as a video (empty, truncated or not an MP4)")

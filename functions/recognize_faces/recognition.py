@@ -90,12 +90,15 @@ def recognize_frames(
     threshold: float,
     max_faces: int,
     tally: Tally,
+    until_stable: bool = True,
+    on_frame: Callable[[int, list[FaceMatch]], None] | None = None,
 ) -> Best | None:
     """Add frames ``0..count-1`` (JPEGs, ``load(i)`` reads frame i) to ``tally``, in that order, until
-    the answer is stable. Returns the frame that names more people than any before it, if one does."""
+    the answer is stable (or every frame, for a lecture's attendance); ``on_frame(i, matches)`` is told
+    each frame's matches. Returns the frame that names more people than any before it, if one does."""
     best = None
     for i in range(count):
-        if tally.stable:
+        if until_stable and tally.stable:
             break
         rgb = decode_rgb(load(i))
         boxes = detect(rgb)
@@ -103,6 +106,8 @@ def recognize_frames(
         tally.not_encoded += len(boxes) - len(faces)
         matches = match((f.encoding for f in faces), known, threshold)
         tally.add(matches)
+        if on_frame:
+            on_frame(i, matches)
         named = sum(1 for m in matches if m.name)
         if faces and named > tally.best_named:
             best, tally.best_named = (rgb, faces, matches), named

@@ -1,28 +1,35 @@
-"""Step 4: write ``<video key without extension>.csv`` to the output bucket."""
+"""Step 4: write ``<video key without extension>.csv`` to the output bucket, and the attendance
+(``<video key without extension>.attendance.json``) beside it."""
 
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from classroom_common import idempotency, keys, storage
 from classroom_common.handler import env, logger, metrics, step_handler, tracer
-from classroom_common.models import CsvReport, Lookup, Video
-from report import to_csv
+from classroom_common.models import Attendance, CsvReport, Lookup, Video
+from report import attendance_document, to_csv
 
 
 @idempotency.once_per_upload(CsvReport)
 @tracer.capture_method
-def write_report(*, video: Video, lookup: Lookup, bucket: str) -> CsvReport:
+def write_report(*, video: Video, lookup: Lookup, attendance: Attendance | None, bucket: str) -> CsvReport:
     key = keys.csv_key(video.key)
     storage.s3().put_object(
         Bucket=bucket, Key=key, Body=to_csv(lookup.students).encode(), ContentType="text/csv"
     )
-    return CsvReport(bucket=bucket, key=key, rows=len(lookup.students))
+    attendance_key = None
+    if attendance is not None:
+        attendance_key = keys.attendance_key(video.key)
+        storage.put_json(bucket, attendance_key, attendance_document(video, attendance, lookup.students))
+    return CsvReport(bucket=bucket, key=key, rows=len(lookup.students), attendance_key=attendance_key)
 
 
 @step_handler
 def lambda_handler(event: dict, context: LambdaContext) -> dict:
     video, lookup = Video(**event["video"]), Lookup(**event["lookup"])
-    report = write_report(video=video, lookup=lookup, bucket=env("OUTPUT_BUCKET"))
+    seen = event.get("attendance")
+    attendance = Attendance(**seen) if seen else None
+    report = write_report(video=video, lookup=lookup, attendance=attendance, bucket=env("OUTPUT_BUCKET"))
     logger.info("report written", extra=report.model_dump())
     metrics.add_metric(name="StudentsReported", unit=MetricUnit.Count, value=report.rows)
     return report.model_dump()

@@ -50,7 +50,10 @@ def test_bad_uploads_fail_clearly_and_good_ones_still_succeed(stack, tmp_path):
         "bad/truncated.mp4": (SAMPLE[: len(SAMPLE) // 3], "InvalidVideo"),
         "bad/huge.mp4": (np.random.default_rng(0).bytes(MAX_VIDEO_BYTES + 1), "VideoTooLarge"),
         "bad/over-8k.mp4": (clip_bytes(tmp_path, "over-8k.mp4", blank(8160, 4320, 2)), "VideoTooLarge"),
-        "bad/long.mp4": (clip_bytes(tmp_path, "long.mp4", blank(64, 64, 610), fps=1.0), "VideoTooLarge"),
+        "bad/long.mp4": (
+            clip_bytes(tmp_path, "long.mp4", blank(16, 16, 3 * 3600 + 10), fps=1.0),
+            "VideoTooLarge",
+        ),
     }
     uploads = [put(stack, key, body) for key, (body, _) in cases.items()]
     good = [

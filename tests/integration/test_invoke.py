@@ -20,7 +20,12 @@ EVENTS = ROOT / "events"
 SAMPLE = SAMPLES / "videos" / "test_0.mp4"
 FUNCTIONS = Template().functions()
 OUTPUTS = Template().outputs()
-CSV_REPORT = {"bucket": OUTPUTS["OutputBucketName"], "key": "test_0.csv", "rows": 1}
+CSV_REPORT = {
+    "bucket": OUTPUTS["OutputBucketName"],
+    "key": "test_0.csv",
+    "rows": 1,
+    "attendance_key": "test_0.attendance.json",
+}
 
 
 def event(name: str) -> dict:
@@ -114,11 +119,13 @@ def test_lookup_students_gives_the_write_csv_lookup(staged, stack, pools):
 def test_write_csv_writes_test_0_csv(staged, stack, pools):
     result = run(pools, "write_csv")
     assert not result.errored, result.payload
-    assert json.loads(result.payload) == {
-        "bucket": OUTPUTS["OutputBucketName"],
-        "key": "test_0.csv",
-        "rows": 1,
-    }
+    assert json.loads(result.payload) == CSV_REPORT
+    attendance = stack.deployment.client("s3").get_object(
+        Bucket=OUTPUTS["OutputBucketName"], Key="test_0.attendance.json"
+    )
+    assert json.loads(attendance["Body"].read())["students"][0]["first_seen"] == pytest.approx(
+        0.417, abs=1e-3
+    )
     body = stack.deployment.client("s3").get_object(Bucket=OUTPUTS["OutputBucketName"], Key="test_0.csv")
     rows = list(csv.DictReader(io.StringIO(body["Body"].read().decode())))
     assert rows == [{"name": "president_trump", "major": "physics", "year": "junior"}]

@@ -67,5 +67,16 @@ def test_classroom_run_json_cli(tmp_path):
     lines = [json.loads(line) for line in proc.stdout.splitlines()]
     assert [line["status"] for line in lines] == ["SUCCEEDED", "SUCCEEDED"]
     assert [line["students"][0]["name"] for line in lines] == ["president_trump", "president_obama"]
-    assert set(lines[0]) == {"video", "status", "students", "unknown_faces", "error", "output_key", "seconds"}
+    assert set(lines[0]) == {
+        "video",
+        "status",
+        "students",
+        "unknown_faces",
+        "error",
+        "output_key",
+        "seconds",
+        "attendance",
+    }
+    assert lines[0]["attendance"]["students"][0]["name"] == "president_trump"
+    assert (tmp_path / "test_0.attendance.json").exists()
     assert (tmp_path / "test_0.csv").read_text() == "name,major,year\npresident_trump,physics,junior\n"

@@ -154,6 +154,9 @@ def test_failed_execution_shows_the_caught_error_and_the_failure_path(outcomes, 
     graph = {name: a["data-status"] for name, a in dom.states("g").items()}
     assert set(graph) == {
         "ExtractFrames",
+        "IsLecture",
+        "RecognizeSegments",
+        "MergeSegments",
         "RecognizeFaces",
         "MoreFrames",
         "ExtractMoreFrames",
@@ -177,7 +180,7 @@ def test_failed_execution_shows_the_caught_error_and_the_failure_path(outcomes, 
     }
     assert "taken" in edges[("ExtractFrames", "ReportFailure", "catch")].split()
     assert "taken" in edges[("ReportFailure", "Failed", "next")].split()
-    assert "taken" not in edges[("ExtractFrames", "RecognizeFaces", "next")].split()
+    assert "taken" not in edges[("ExtractFrames", "IsLecture", "next")].split()
 
     rows = dom.states("tr")
     assert list(rows) == ["ExtractFrames", "ReportFailure", "Failed"]
@@ -191,10 +194,25 @@ def test_succeeded_execution_is_green_along_the_happy_path(stack, outcomes, site
     good, _ = outcomes
     dom = browse(page(site, good.execution_arn), tmp_path)
     graph = {name: a["data-status"] for name, a in dom.states("g").items()}
-    happy_path = ["ExtractFrames", "RecognizeFaces", "MoreFrames", "LookupStudents", "WriteCsv", "Done"]
+    happy_path = [
+        "ExtractFrames",
+        "IsLecture",
+        "RecognizeFaces",
+        "MoreFrames",
+        "LookupStudents",
+        "WriteCsv",
+        "Done",
+    ]
     for name in happy_path:
         assert graph[name] == "succeeded", name
-    for name in ("ExtractMoreFrames", "UseMoreFrames", "ReportFailure", "Failed", "FailedWithoutReport"):
+    not_reached = (
+        "ExtractMoreFrames",
+        "UseMoreFrames",
+        "RecognizeSegments",
+        "MergeSegments",
+        "ReportFailure",
+    )
+    for name in (*not_reached, "Failed", "FailedWithoutReport"):
         assert graph[name] == "not-reached", name  # two frames settled test_4: no second batch
     assert "johnny_dep (computer_science, senior)" in dom.text
     assert list(dom.states("tr")) == happy_path

@@ -119,6 +119,7 @@ def test_frames_without_faces_are_counted_but_never_stop_the_search(env, recogni
         "annotated_key": None,
         "more_frames": False,
         "tally": None,
+        "attendance": {"frames_sampled": 3, "students": []},
     }
 
 

@@ -9,7 +9,7 @@ from cfnlint.api import ManualArgs, lint_file
 from moto.events.models import EventPattern
 
 from classroom_common import errors
-from classroom_common.models import CsvReport, ExtractedFrames, Lookup, Recognition
+from classroom_common.models import CsvReport, ExtractedFrames, Lookup, Recognition, SegmentResult
 from devstack.template import ACCOUNT, REGION, Template
 from tests.conftest import ROOT
 
@@ -19,7 +19,12 @@ MACHINE_ID = next(iter(TEMPLATE.of_type("AWS::Serverless::StateMachine")))
 MACHINE = TEMPLATE.resources[MACHINE_ID]["Properties"]
 ASL_TEXT = (ROOT / MACHINE["DefinitionUri"]).read_text()
 ASL = json.loads(ASL_TEXT)
-STATES = ASL["States"]
+STATES = ASL["States"]  # the top level
+MAPS = {name: state for name, state in STATES.items() if state["Type"] == "Map"}
+INNER = {  # the states inside each Map's ItemProcessor -> that Map
+    inner: name for name, state in MAPS.items() for inner in state["ItemProcessor"]["States"]
+}
+ALL_STATES = {**STATES, **{n: MAPS[m]["ItemProcessor"]["States"][n] for n, m in INNER.items()}}
 SUBSTITUTIONS = MACHINE["DefinitionSubstitutions"]
 LAMBDA_INVOKE = "arn:aws:states:::lambda:invoke"
 
@@ -54,7 +59,7 @@ def substitution(value: str) -> str | None:
 
 def task_function(name: str) -> str:
     """The DefinitionSubstitutions name of the Lambda a Task invokes, directly or through lambda:invoke."""
-    state = STATES[name]
+    state = ALL_STATES[name]
     resource = state["Resource"]
     if resource.startswith(LAMBDA_INVOKE):
         function = state["Parameters"]["FunctionName"]
@@ -73,9 +78,9 @@ def transitions(state: dict) -> list[str]:
     return [t for t in targets if t]
 
 
-TASKS = [name for name, s in STATES.items() if s["Type"] == "Task"]
+TASKS = [name for name, s in ALL_STATES.items() if s["Type"] == "Task"]  # a Map's inner Tasks too
 FAILURE = next(n for n in TASKS if task_function(n) == "ReportFailureFunctionArn")
-STEPS = [n for n in TASKS if n != FAILURE]
+STEPS = [n for n in TASKS if n != FAILURE and n not in INNER] + list(MAPS)  # what catches into the report
 
 
 def test_every_transition_target_exists():
@@ -101,6 +106,27 @@ def test_every_non_terminal_state_goes_somewhere():
             assert not transitions(state), name
         elif state["Type"] != "Choice":
             assert state.get("End") or state.get("Next"), f"{name} neither ends nor has Next"
+
+
+@pytest.mark.parametrize("name", sorted(MAPS))
+def test_a_map_runs_its_inner_states_inline_to_an_end(name):
+    """Inline (its iterations are in the execution's history; no map run records), its concurrency from
+    the state (MaxConcurrencyPath), every inner state reachable and the last one ending the iteration;
+    an inner failure leaves through the Map's Catch, after the inner Task's own retries."""
+    processor = MAPS[name]["ItemProcessor"]
+    assert processor["ProcessorConfig"]["Mode"] == "INLINE"
+    assert MAPS[name]["MaxConcurrencyPath"].startswith("$.")
+    inner = processor["States"]
+    seen, todo = set(), [processor["StartAt"]]
+    while todo:
+        state = todo.pop()
+        if state not in seen:
+            seen.add(state)
+            todo.extend(transitions(inner[state]))
+    assert seen == set(inner)
+    assert any(state.get("End") for state in inner.values())
+    for state in inner.values():
+        assert "Catch" not in state and state.get("Retry"), state
 
 
 def test_every_task_is_a_template_substitution_and_every_substitution_is_used():
@@ -148,6 +174,8 @@ def test_the_failure_report_ends_the_run_failed_either_way():
 RETURNS = {
     "ExtractFrames": ExtractedFrames,
     "RecognizeFaces": Recognition,
+    "RecognizeSegment": SegmentResult,
+    "MergeSegments": Recognition,
     "LookupStudents": Lookup,
     "WriteCsv": CsvReport,
 }
@@ -156,19 +184,20 @@ RETURNS = {
 REPORT_FIELDS = {"video", "step", "error", "cause", "hint", "execution", "trace", "report_key"}
 TRIMMED = {
     "ExtractMoreFrames": ({"frames"}, set(ExtractedFrames.model_fields)),  # the state has the video already
+    "ExtractSegment": ({"frames"}, set(ExtractedFrames.model_fields)),  # so has the iteration's
     "ReportFailure": ({"step", "error", "cause", "hint", "report_key", "execution"}, REPORT_FIELDS),
 }
 
 
 def selected(name: str) -> dict[str, str]:
     """A Task's ResultSelector as {field: the path of the Lambda's payload it comes from}."""
-    return {k.removesuffix(".$"): v for k, v in STATES[name]["ResultSelector"].items()}
+    return {k.removesuffix(".$"): v for k, v in ALL_STATES[name]["ResultSelector"].items()}
 
 
 def test_every_task_says_what_it_returns_and_selects_from_its_payload():
     assert set(RETURNS) | set(TRIMMED) == set(TASKS)
     for name in TASKS:
-        assert all(k.endswith(".$") for k in STATES[name]["ResultSelector"]), name
+        assert all(k.endswith(".$") for k in ALL_STATES[name]["ResultSelector"]), name
         for field, path in selected(name).items():
             assert path == f"$.Payload.{field}", (name, field, path)
 
@@ -204,7 +233,7 @@ def test_retries_never_repeat_a_failure_a_person_must_fix():
     ours = our_errors()
     assert {"InvalidVideo", "VideoTooLarge", "KnownFacesUnavailable", "StudentTableUnavailable"} <= ours
     for name in TASKS:
-        for retry in STATES[name].get("Retry", []):
+        for retry in ALL_STATES[name].get("Retry", []):
             listed = set(retry["ErrorEquals"])
             assert not listed & {"States.ALL", "States.TaskFailed"}, (name, listed)
             assert not listed & ours, (name, listed & ours)
@@ -216,7 +245,7 @@ CRASHES = {"Runtime.ExitError", "Runtime.OutOfMemory", "Lambda.Unknown"}  # what
 
 def test_a_crashed_runtime_is_retried_once_with_backoff_and_jitter():
     for name in TASKS:
-        (retry,) = [r for r in STATES[name]["Retry"] if set(r["ErrorEquals"]) & CRASHES]
+        (retry,) = [r for r in ALL_STATES[name]["Retry"] if set(r["ErrorEquals"]) & CRASHES]
         assert set(retry["ErrorEquals"]) == CRASHES, name
         assert retry["MaxAttempts"] == 1 and retry["BackoffRate"] > 1 and retry["JitterStrategy"] == "FULL"
 
@@ -226,7 +255,9 @@ def test_a_retry_outwaits_the_claim_a_crashed_invocation_left():
     retry of the step it crashed in must still be trying then (no jitter: the whole budget is needed)."""
     longest = max(spec.timeout for spec in TEMPLATE.functions().values())
     for name in TASKS:
-        found = [r for r in STATES[name]["Retry"] if "IdempotencyAlreadyInProgressError" in r["ErrorEquals"]]
+        found = [
+            r for r in ALL_STATES[name]["Retry"] if "IdempotencyAlreadyInProgressError" in r["ErrorEquals"]
+        ]
         for retry in found:
             delays = [
                 min(retry["IntervalSeconds"] * retry["BackoffRate"] ** i, retry.get("MaxDelaySeconds", 1e9))
@@ -236,25 +267,36 @@ def test_a_retry_outwaits_the_claim_a_crashed_invocation_left():
 
 
 def predecessors(name: str) -> list[str]:
-    return [n for n, state in STATES.items() if state.get("Next") == name]
+    """The states that go to ``name``: for the first state of a Map's iterations, the Map."""
+    before = [n for n, state in ALL_STATES.items() if state.get("Next") == name]
+    before += [m for m, state in MAPS.items() if state["ItemProcessor"]["StartAt"] == name]
+    before += [n for n, state in STATES.items() if state["Type"] == "Choice" and name in transitions(state)]
+    return before
 
 
 def state_keys(name: str) -> set[str]:
-    """The top-level keys of the state after ``name``: what a Pass builds, or a Task's result at ``$``."""
-    state = STATES[name]
+    """The top-level keys of the state after ``name``: what a Pass builds, or a Task's result at ``$``;
+    what a Map gives each iteration (its ItemSelector); what a Choice was given."""
+    state = ALL_STATES[name]
     if state["Type"] == "Pass":
         return {k.removesuffix(".$") for k in state["Parameters"]}
+    if state["Type"] == "Map":
+        return {k.removesuffix(".$") for k in state["ItemSelector"]}
+    if state["Type"] == "Choice":
+        return set.intersection(*(state_keys(before) for before in predecessors(name)))
     assert state.get("ResultPath") == "$", name
     return {k.removesuffix(".$") for k in state["ResultSelector"]}
 
 
 def test_every_step_passes_the_payload_its_handler_reads():
-    """Each Lambda gets the keys its handler indexes ``event[...]`` with."""
+    """Each Lambda gets the keys its handler indexes ``event[...]`` with; the keys it reads only when
+    present (``"x" in event``) are given by some state that invokes it."""
     handler_of = {
         f"{logical_id}Arn": spec.code_dir / "app.py" for logical_id, spec in TEMPLATE.functions().items()
     }
-    for name in [n for n in STEPS if n != ASL["StartAt"]]:  # the first step gets S3's event itself
-        params = STATES[name]["Parameters"]
+    given_to: dict[str, set[str]] = {}  # function -> every key some state gives it
+    for name in [n for n in TASKS if n not in (FAILURE, ASL["StartAt"])]:  # the first gets S3's event
+        params = ALL_STATES[name]["Parameters"]
         source = handler_of[task_function(name)].read_text()
         read = set(re.findall(r'event\["(\w+)"\]', source))
         optional = set(re.findall(r'"(\w+)" in event', source))
@@ -264,11 +306,15 @@ def test_every_step_passes_the_payload_its_handler_reads():
             assert states_given, name
             for given in states_given:
                 assert read - optional <= given, (name, read - optional - given)
-            assert read <= set().union(*states_given), name
+            given_to.setdefault(task_function(name), set()).update(*states_given)
             continue
         payload = params.get("Payload", params)
         given = {k.removesuffix(".$") for k in payload if k != "FunctionName"}
-        assert read <= given, (name, read - given)
+        assert read - optional <= given, (name, read - optional - given)
+        given_to.setdefault(task_function(name), set()).update(given)
+    for function, given in given_to.items():
+        read = set(re.findall(r'event\["(\w+)"\]', handler_of[function].read_text()))
+        assert read <= given, (function, read - given)
     first = STATES[ASL["StartAt"]]
     if first["Resource"].startswith(LAMBDA_INVOKE):
         assert first["Parameters"]["Payload.$"] == "$"

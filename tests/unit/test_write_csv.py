@@ -1,5 +1,7 @@
 """Step 4: ``<video key without extension>.csv`` (name,major,year) in the output bucket."""
 
+import json
+
 import pytest
 
 
@@ -25,7 +27,12 @@ def test_csv_rows_sorted_by_name_at_the_mirrored_key(cloud, write_csv):
     ]
     result = write_csv({"video": video("a b/ç/test_0.mp4"), "lookup": {"students": students, "missing": []}})
 
-    assert result == {"bucket": cloud["OutputBucketName"], "key": "a b/ç/test_0.csv", "rows": 3}
+    assert result == {
+        "bucket": cloud["OutputBucketName"],
+        "key": "a b/ç/test_0.csv",
+        "rows": 3,
+        "attendance_key": None,
+    }
     text, content_type = read(cloud, "a b/ç/test_0.csv")
     assert text == (
         "name,major,year\nfloki,history,junior\nmr_bean,lawyer,freshmen\npresident_trump,physics,junior\n"
@@ -59,3 +66,46 @@ def test_fields_needing_quotes_are_quoted(cloud, write_csv):
     students = [{"name": "o'neil, pat", "major": 'math "pure"', "year": "senior"}]
     write_csv({"video": video("q.mp4"), "lookup": {"students": students, "missing": []}})
     assert read(cloud, "q.csv")[0] == 'name,major,year\n"o\'neil, pat","math ""pure""",senior\n'
+
+
+def test_attendance_is_written_beside_the_csv_with_each_students_record(cloud, write_csv):
+    students = [{"name": "floki", "major": "history", "year": "junior"}]
+    attendance = {
+        "frames_sampled": 90,
+        "students": [
+            {"name": "floki", "first_seen": 1230.0, "last_seen": 2370.0, "frames_seen": 20},
+            {"name": "bush", "first_seen": 1830.0, "last_seen": 3570.0, "frames_seen": 30},
+        ],
+    }
+    event = {
+        "video": video("2024/lecture 1.mp4"),
+        "lookup": {"students": students, "missing": ["bush"]},
+        "attendance": attendance,
+    }
+    result = write_csv(event)
+    assert result["attendance_key"] == "2024/lecture 1.attendance.json"
+    text, content_type = read(cloud, "2024/lecture 1.attendance.json")
+    assert content_type == "application/json"
+    assert json.loads(text) == {
+        "video": "2024/lecture 1.mp4",
+        "frames_sampled": 90,
+        "students": [
+            {
+                "name": "floki",
+                "major": "history",
+                "year": "junior",
+                "first_seen": 1230.0,
+                "last_seen": 2370.0,
+                "frames_seen": 20,
+            },
+            {
+                "name": "bush",
+                "major": None,
+                "year": None,
+                "first_seen": 1830.0,
+                "last_seen": 3570.0,
+                "frames_seen": 30,
+            },
+        ],
+    }
+    assert read(cloud, "2024/lecture 1.csv")[0] == "name,major,year\nfloki,history,junior\n"

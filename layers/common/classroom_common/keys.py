@@ -16,6 +16,10 @@ def csv_key(video_key: str) -> str:
     return f"{stem(video_key)}.csv"
 
 
+def attendance_key(video_key: str) -> str:
+    return f"{stem(video_key)}.attendance.json"
+
+
 def error_report_key(video_key: str) -> str:
     return f"errors/{video_key}.json"
 

@@ -49,17 +49,54 @@ class Frames(BaseModel):
     height: int
 
 
+class Segment(BaseModel):
+    """A run of a lecture's sampled frames: what one iteration of the Map extracts and recognizes."""
+
+    index: int
+    indices: list[int] = Field(description="sampled frame indices, in order")
+
+
+class Lecture(BaseModel):
+    """How a video longer than ``LectureSeconds`` is covered: sampled every ``interval`` seconds (more
+    often in the first ``arrival`` seconds), in ``segments`` that a Map state recognizes in parallel."""
+
+    interval: float
+    arrival: float
+    samples: int
+    concurrency: int = Field(description="the Map's MaxConcurrency (MaxConcurrencyPath)")
+    segments: list[Segment]
+
+
 class ExtractedFrames(BaseModel):
-    """What ExtractFrames returns: the upload and a batch of its frames (RecognizeFaces reads both)."""
+    """What ExtractFrames returns: the upload and a batch of its frames (RecognizeFaces reads both), and
+    for a lecture its plan (then ``frames`` holds no frames, only the video's metadata)."""
 
     video: Video
     frames: Frames
+    lecture: Lecture | None = None
 
 
 class Match(BaseModel):
     name: str
     distance: float = Field(description="best (smallest) face distance over the frames")
     frames: int = Field(description="sampled frames the person was seen in")
+
+
+class Presence(BaseModel):
+    """When one person was seen: seconds into the video of the first and last sampled frame they were
+    named in, and in how many sampled frames."""
+
+    name: str
+    first_seen: float
+    last_seen: float
+    frames_seen: int
+
+
+class Attendance(BaseModel):
+    """Who was seen when, over ``frames_sampled`` frames looked at."""
+
+    frames_sampled: int = 0
+    students: list[Presence] = Field(default_factory=list)
 
 
 class Recognition(BaseModel):
@@ -73,6 +110,18 @@ class Recognition(BaseModel):
     annotated_key: str | None = None
     more_frames: bool = Field(False, description="not settled yet: extract the remaining frames and go on")
     tally: dict | None = Field(None, description="the votes so far, for the next batch of frames")
+    attendance: Attendance | None = Field(None, description="when each person was seen")
+
+
+class SegmentResult(BaseModel):
+    """What one Map iteration returns: where its Recognition (with every sighting) is, in the artifacts
+    bucket (the Map's results stay small whatever the class size), and a summary for the history."""
+
+    segment: int
+    bucket: str
+    key: str
+    frames_used: int
+    people: int = Field(description="people recognized in this segment")
 
 
 class Student(BaseModel):
@@ -82,13 +131,21 @@ class Student(BaseModel):
 
 
 class CsvReport(BaseModel):
-    """Where the CSV was written."""
+    """Where the CSV (and ``<video stem>.attendance.json`` beside it) was written."""
 
     bucket: str
     key: str
     rows: int
+    attendance_key: str | None = None
 
 
 class Lookup(BaseModel):
     students: list[Student]
     missing: list[str] = Field(description="recognized people with no student record")
+
+
+class Part(BaseModel):
+    """One segment of one upload: the idempotency key of per-segment work."""
+
+    video: Video
+    segment: Segment

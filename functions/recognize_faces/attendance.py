@@ -1,0 +1,76 @@
+"""Attendance: when each person was seen, from the sampled frames' times, and the merge of a lecture's
+segments. Kept apart from the votes (``recognition.Tally``): it records sightings, the votes decide who
+counts as present."""
+
+from collections.abc import Iterable
+
+from classroom_common.models import Attendance, Match, Presence, Recognition
+
+
+def record(attendance: Attendance, seconds: float, names: Iterable[str]) -> None:
+    """One more sampled frame, at ``seconds`` into the video, in which ``names`` were recognized."""
+    attendance.frames_sampled += 1
+    by_name = {p.name: p for p in attendance.students}
+    for name in sorted(set(names)):
+        if name in by_name:
+            seen = by_name[name]
+            seen.first_seen = min(seen.first_seen, seconds)
+            seen.last_seen = max(seen.last_seen, seconds)
+            seen.frames_seen += 1
+        else:
+            attendance.students.append(
+                Presence(name=name, first_seen=seconds, last_seen=seconds, frames_seen=1)
+            )
+    attendance.students.sort(key=lambda p: p.name)
+
+
+def of(attendance: Attendance, names: Iterable[str]) -> Attendance:
+    """Only the people the votes kept: a chance match has no attendance."""
+    keep = set(names)
+    return Attendance(
+        frames_sampled=attendance.frames_sampled,
+        students=[p for p in attendance.students if p.name in keep],
+    )
+
+
+def combine(parts: Iterable[Attendance]) -> Attendance:
+    """Several runs of frames (a lecture's segments) as one: earliest first, latest last, frames added."""
+    total = Attendance()
+    by_name: dict[str, Presence] = {}
+    for part in parts:
+        total.frames_sampled += part.frames_sampled
+        for p in part.students:
+            if p.name in by_name:
+                seen = by_name[p.name]
+                seen.first_seen = min(seen.first_seen, p.first_seen)
+                seen.last_seen = max(seen.last_seen, p.last_seen)
+                seen.frames_seen += p.frames_seen
+            else:
+                by_name[p.name] = p.model_copy()
+    total.students = sorted(by_name.values(), key=lambda p: p.name)
+    return total
+
+
+def merge(segments: list[Recognition]) -> Recognition:
+    """A lecture's segments as one recognition: everyone the votes kept in any segment (their best
+    distance, their frames added), with every sighting of them over the whole lecture; the annotated
+    frame of the segment that named the most people."""
+    students: dict[str, Match] = {}
+    for segment in segments:
+        for m in segment.students:
+            if m.name in students:
+                kept = students[m.name]
+                kept.distance, kept.frames = min(kept.distance, m.distance), kept.frames + m.frames
+            else:
+                students[m.name] = m.model_copy()
+    named = [s for s in segments if s.annotated_key and s.students]
+    best = max(named, key=lambda s: len(s.students), default=None)
+    return Recognition(
+        students=sorted(students.values(), key=lambda m: m.name),
+        unknown_faces=max((s.unknown_faces for s in segments), default=0),
+        frames_used=sum(s.frames_used for s in segments),
+        faces=sum(s.faces for s in segments),
+        faces_not_encoded=sum(s.faces_not_encoded for s in segments),
+        annotated_key=best.annotated_key if best else None,
+        attendance=of(combine(s.attendance or Attendance() for s in segments), students),
+    )
