@@ -90,14 +90,19 @@ def test_every_transition_target_exists():
             assert target in STATES, f"{name} -> {target}"
 
 
-def test_every_state_is_reachable():
-    seen, todo = set(), [ASL["StartAt"]]
+def reachable(start: str, states: dict) -> set[str]:
+    """The states a run can enter from ``start``."""
+    seen, todo = set(), [start]
     while todo:
         name = todo.pop()
         if name not in seen:
             seen.add(name)
-            todo.extend(transitions(STATES[name]))
-    assert seen == set(STATES)
+            todo.extend(transitions(states[name]))
+    return seen
+
+
+def test_every_state_is_reachable():
+    assert reachable(ASL["StartAt"], STATES) == set(STATES)
 
 
 def test_every_non_terminal_state_goes_somewhere():
@@ -117,13 +122,7 @@ def test_a_map_runs_its_inner_states_inline_to_an_end(name):
     assert processor["ProcessorConfig"]["Mode"] == "INLINE"
     assert MAPS[name]["MaxConcurrencyPath"].startswith("$.")
     inner = processor["States"]
-    seen, todo = set(), [processor["StartAt"]]
-    while todo:
-        state = todo.pop()
-        if state not in seen:
-            seen.add(state)
-            todo.extend(transitions(inner[state]))
-    assert seen == set(inner)
+    assert reachable(processor["StartAt"], inner) == set(inner)
     assert any(state.get("End") for state in inner.values())
     for state in inner.values():
         assert "Catch" not in state and state.get("Retry"), state
