@@ -5,7 +5,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install run test lint security bench bench-lecture clean build validate browser
+.PHONY: install run test lint security bench bench-classroom bench-lecture clean build validate browser
 
 # aws-sam-cli pins boto3 exactly, so it gets a venv of its own (gitignored), made on first use.
 SAM_VERSION ?= 1.170.0
@@ -102,9 +102,12 @@ $(BENCH_STAMP): $(STAMP) pyproject.toml
 	touch $@
 
 # BENCH_ARGS: e.g. --workers 4, --repeat 5, --strict (exit 1 on a missed target); see bench/run.py.
-bench: $(BENCH_STAMP)  ## 100 uploads at once vs the course baseline, then a 60-minute lecture -> bench-results/
+bench: $(BENCH_STAMP)  ## 100 uploads vs the course baseline, classroom clips vs face_recognition, a lecture -> bench-results/
 	$(BIN)/python -m bench.run $(BENCH_ARGS)
 	$(BIN)/python -m bench.lecture
+
+bench-classroom: $(BENCH_STAMP)  ## only the classroom clips, face_recognition's default beside -> bench-results/
+	$(BIN)/python -m bench.run --only classroom $(BENCH_ARGS)
 
 bench-lecture: install  ## only the lecture: wall time, peak memory, temporary files, GB-seconds -> bench-results/
 	$(BIN)/python -m bench.lecture
