@@ -136,6 +136,7 @@ class _Worker:
             self.conn.send((event, time.time() + timeout, request_id, fault))
             if not self.conn.poll(timeout):
                 return None
+            self.event = None  # answered: no longer serving it
             return self.conn.recv()
         finally:
             self.event = None
@@ -207,8 +208,13 @@ class FunctionPool:
         with self._lock:
             while not self._idle and self._count >= self._max:
                 self._lock.wait()
-            if self._idle:
-                return self._idle.pop(), ""
+            while self._idle:  # a warm worker, unless it died idle (Lambda would give a new sandbox)
+                worker = self._idle.pop()
+                if worker.process.is_alive():
+                    return worker, ""
+                worker.kill()
+                self._live.discard(worker)
+                self._count -= 1
             self._count += 1
         try:
             worker = _Worker(self.spec, self._environment)

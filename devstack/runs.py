@@ -176,7 +176,7 @@ def executions(deployment: Deployment, limit: int | None = None) -> list[dict]:
     )
 
 
-def outcome(deployment: Deployment, upload: Upload, execution: dict) -> Outcome:
+def outcome(upload: Upload, execution: dict) -> Outcome:
     """What one finished execution produced, read from its description."""
     run = summary(execution)
     return Outcome(
@@ -232,7 +232,7 @@ def wait(
                     if described["status"] == "RUNNING":  # described while it ran: read it again
                         described = sfn.describe_execution(executionArn=arn)
                         seen[arn] = (who, described)
-                    done[i] = outcome(deployment, uploads[i], described)
+                    done[i] = outcome(uploads[i], described)
                     used.add(arn)
                     break
         if on_progress:

@@ -31,6 +31,7 @@ def cmd_view(
     if args.demo and args.stack:
         print("--demo uploads sample videos; use it with the local stack, not --stack", file=sys.stderr)
         return 2
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))  # stops like Ctrl-C, the stack shut down cleanly
     with ExitStack() as resources:
         target = deployment(args, resources)
         try:
@@ -41,7 +42,6 @@ def cmd_view(
         resources.callback(server.server_close)
         if args.demo:
             demo(target)
-        signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))  # before the URL: a caller may stop us at once
         print(f"classroom view on {server.url}  (Ctrl-C stops it)", flush=True)
         with suppress(KeyboardInterrupt):
             server.serve_forever()

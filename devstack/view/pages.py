@@ -2,7 +2,7 @@
 
 import json
 from contextlib import suppress
-from datetime import UTC, datetime
+from datetime import datetime
 from importlib import resources
 from urllib.parse import quote
 
@@ -33,15 +33,6 @@ def _status(status: str) -> str:
 
 def _when(moment: datetime | None) -> str:
     return moment.astimezone().strftime("%Y-%m-%d %H:%M:%S") if moment else "–"
-
-
-def _duration(execution: dict) -> float | None:
-    start, stop = execution.get("startDate"), execution.get("stopDate")
-    if start and stop:
-        return (stop - start).total_seconds()
-    if start:
-        return (datetime.now(UTC) - start).total_seconds()
-    return None
 
 
 def _json(text: str | None, limit: int = 60_000) -> str:

@@ -17,7 +17,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from botocore.exceptions import ClientError
 
 from classroom_common import idempotency, keys, storage
-from classroom_common.errors import InvalidVideo, VideoMissing, VideoTooLarge
+from classroom_common.errors import InvalidVideo, TransientAwsError, VideoMissing, VideoTooLarge
 from classroom_common.handler import env, logger, metrics, step_handler, tracer
 from classroom_common.models import ExtractedFrames, Frames, Lecture, Part, Segment, Video
 from frames import FIRST_BATCH, Limits, VideoInfo, opened, read_jpegs, visit_order
@@ -39,8 +39,11 @@ CONCURRENCY = max(1, int(os.environ.get("LECTURE_CONCURRENCY", "10")))
 GONE = ("404", "NoSuchKey", "NoSuchVersion", "412", "PreconditionFailed")
 
 
-def missing(video: Video, error: ClientError) -> Exception:
-    """VideoMissing when S3 says this version (or ETag) of the upload is gone; else the error itself."""
+def missing(video: Video, error: Exception) -> Exception:
+    """VideoMissing when S3 says this version (or ETag) of the upload is gone; a network or service
+    failure under the reads as TransientAwsError (the state machine retries it); else the error itself."""
+    if not isinstance(error, ClientError):
+        return TransientAwsError(f"reading s3://{video.bucket}/{video.key} failed: {error!r}")
     code = error.response.get("Error", {}).get("Code", "")
     if code in GONE or (code == "400" and video.version_id):  # HEAD of a deleted version id: 400
         return VideoMissing(

@@ -1,6 +1,7 @@
 """Sample frames across a video with OpenCV, decoding no further than the last frame asked for."""
 
 import io
+import math
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -123,6 +124,8 @@ def opened(source: Path | io.BufferedIOBase, limits: Limits) -> Iterator[tuple[c
         info = probe(capture)
         if info.frame_count <= 0 or info.width <= 0 or info.height <= 0:
             raise InvalidVideo("it has no decodable video frames")
+        if not (math.isfinite(info.fps) and info.fps > 0):  # no times for its frames, no duration to check
+            raise InvalidVideo(f"its header gives no frame rate ({info.fps})")
         check_limits(info, limits)
         yield capture, info
     finally:

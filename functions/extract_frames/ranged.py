@@ -10,8 +10,6 @@ is written to ``/tmp``.
 import io
 from collections import OrderedDict
 
-from botocore.exceptions import ClientError
-
 BLOCK_SIZE = 1024 * 1024  # one GET per MiB read: a few per sampled frame of a 1080p lecture
 CACHE_BLOCKS = 8
 
@@ -38,7 +36,7 @@ class RangedObject(io.BufferedIOBase):
         self._position = 0
         self.requests = 0  # GETs made
         self.bytes_fetched = 0  # bytes those GETs returned
-        self.error: ClientError | None = None
+        self.error: Exception | None = None  # what stopped the reads: never raised inside OpenCV
 
     def readable(self) -> bool:
         return True
@@ -92,7 +90,7 @@ class RangedObject(io.BufferedIOBase):
                 Bucket=self._bucket, Key=self._key, Range=f"bytes={start}-{end}", **self._pin
             )
             data = response["Body"].read()
-        except ClientError as error:
+        except Exception as error:  # OpenCV calls us from C: an exception raised there crashes it
             self.error = error
             return b""
         self.requests += 1

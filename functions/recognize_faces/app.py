@@ -74,7 +74,7 @@ def look(
         storage.s3().put_object(
             Bucket=frames.bucket, Key=annotated_key, Body=annotate(*best), ContentType="image/jpeg"
         )
-    result = tally.result()
+    result = tally.result(needed=1 if segment else None)  # a lecture votes over all its segments (merge)
     result.annotated_key = annotated_key if tally.best_named >= 0 else None
     result.more_frames = not tally.stable and bool(frames.remaining)
     result.tally = tally.model_dump() if result.more_frames else None

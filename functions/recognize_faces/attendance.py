@@ -51,18 +51,23 @@ def combine(parts: Iterable[Attendance]) -> Attendance:
     return total
 
 
+VOTES = 2  # frames a person must be named in, over the whole lecture (a clip's rule: Tally.votes_needed)
+
+
 def merge(segments: list[Recognition]) -> Recognition:
-    """A lecture's segments as one recognition: everyone the votes kept in any segment (their best
-    distance, their frames added), with every sighting of them over the whole lecture; the annotated
-    frame of the segment that named the most people."""
-    students: dict[str, Match] = {}
+    """A lecture's segments as one recognition: everyone named in at least ``VOTES`` sampled frames of the
+    whole lecture, whichever segments they fall in (their best distance, their frames added), with every
+    sighting of them; the annotated frame of the segment that named the most people."""
+    seen: dict[str, Match] = {}
     for segment in segments:
         for m in segment.students:
-            if m.name in students:
-                kept = students[m.name]
+            if m.name in seen:
+                kept = seen[m.name]
                 kept.distance, kept.frames = min(kept.distance, m.distance), kept.frames + m.frames
             else:
-                students[m.name] = m.model_copy()
+                seen[m.name] = m.model_copy()
+    frames = sum(s.frames_used for s in segments)
+    students = {name: m for name, m in seen.items() if m.frames >= min(VOTES, max(1, frames))}
     named = [s for s in segments if s.annotated_key and s.students]
     best = max(named, key=lambda s: len(s.students), default=None)
     return Recognition(

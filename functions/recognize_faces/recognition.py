@@ -64,8 +64,9 @@ class Tally(BaseModel):
         frames still counts once seen clearly twice."""
         return min(2, max(1, self.frames))
 
-    def result(self) -> Recognition:
-        needed = self.votes_needed()
+    def result(self, needed: int | None = None) -> Recognition:
+        """Who counts (``needed`` votes, by default ``votes_needed()``), with the counts of the faces."""
+        needed = self.votes_needed() if needed is None else needed
         students = [
             Match(name=name, distance=round(min(d), 4), frames=len(d))
             for name, d in sorted(self.names.items())

@@ -22,7 +22,7 @@ pytestmark = pytest.mark.stack
 MIB = 1024 * 1024
 
 
-def padded_clip(tmp_path, size: int) -> bytes:
+def padded_clip(size: int) -> bytes:
     """test_1.mp4 with a top-level ``free`` box appended: the same video, ``size`` bytes long."""
     body = (SAMPLES / "videos" / "test_1.mp4").read_bytes()
     pad = size - len(body)
@@ -62,7 +62,7 @@ def test_each_way_of_creating_an_object_starts_one_execution(stack, tmp_path):
     s3, bucket = d.client("s3"), d["InputBucketName"]
     tag = uuid.uuid4().hex[:8]
     big = tmp_path / "lecture.mp4"
-    big.write_bytes(padded_clip(tmp_path, 6 * MIB))
+    big.write_bytes(padded_clip(6 * MIB))
     small = (SAMPLES / "videos" / "test_7.mp4").read_bytes()
 
     multipart_key = f"events-{tag}/multipart.mp4"

@@ -16,6 +16,8 @@ from devstack.deployment import Deployment
 from tests.conftest import ROOT, SAMPLES
 
 pytestmark = pytest.mark.stack
+# "About a second" (measured: 1.0-1.3 s, most of it Python's own exit); the bound leaves room for a busy host.
+STOPS_WITHIN = 5.0
 
 
 def start(*args: str) -> tuple[subprocess.Popen, str]:
@@ -72,6 +74,7 @@ def gone(pids: list[int], within: float = 5.0) -> list[int]:
 
 def test_up_executions_view_and_stopping(tmp_path):
     up, endpoint = start("up", "--port", "0")
+    seconds = 0.0
     try:
         workers = children(up.pid)
         assert len(workers) >= 5  # a warm worker per function
@@ -119,11 +122,11 @@ def test_up_executions_view_and_stopping(tmp_path):
         viewer, url = start("view", "--endpoint", endpoint, "--port", "0")
         with urllib.request.urlopen(url, timeout=30) as response:
             assert "president_trump" in response.read().decode()
-        assert stop(viewer, signal.SIGTERM) < 2.5  # measured here: about 1 s, most of it Python's own exit
+        assert stop(viewer, signal.SIGTERM) < STOPS_WITHIN
     finally:
         if up.poll() is None:
             seconds = stop(up, signal.SIGINT)
-    assert seconds < 2.5
+    assert 0 < seconds < STOPS_WITHIN  # 0: `up` had exited by itself
     assert gone(workers) == []
 
 
@@ -132,5 +135,5 @@ def test_a_view_with_its_own_stack_stops_and_leaves_no_worker(how):
     viewer, _ = start("view", "--port", "0")
     workers = children(viewer.pid)
     assert len(workers) >= 5
-    assert stop(viewer, how) < 2.5
+    assert stop(viewer, how) < STOPS_WITHIN
     assert gone(workers) == []

@@ -31,7 +31,7 @@ def lecture(tmp_path_factory):
     return write_lecture(tmp_path_factory.mktemp("lecture") / "lecture.mp4", 60, people)
 
 
-def test_a_lecture_is_fanned_out_and_gives_attendance(stack, lecture, tmp_path):
+def test_a_lecture_is_fanned_out_and_gives_attendance(stack, lecture):
     d = stack.deployment
     upload = runs.upload(d, lecture, key="2024/fall/lecture 1.mp4")
     (result,) = runs.wait(d, [upload], timeout=900)

@@ -14,7 +14,7 @@ import dlib
 import numpy as np
 import pytest
 
-from classroom_vision import encoding
+from classroom_vision import encoding, threads
 from classroom_vision.boxes import Box
 from classroom_vision.detection import detect
 from classroom_vision.images import decode_rgb
@@ -131,10 +131,10 @@ def test_no_faces_no_work():
 )
 def test_one_thread_unless_lambda_gives_more_than_one_vcpu(monkeypatch, memory, vcpus):
     monkeypatch.setenv("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", memory)
-    assert encoding.vcpus() == vcpus
+    assert threads.vcpus() == vcpus
 
 
 def test_off_lambda_the_machines_cores(monkeypatch):
     monkeypatch.delenv("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", raising=False)
-    monkeypatch.setattr(encoding.os, "cpu_count", lambda: 6)
-    assert encoding.vcpus() == 6
+    monkeypatch.setattr(threads.os, "cpu_count", lambda: 6)
+    assert threads.vcpus() == 6

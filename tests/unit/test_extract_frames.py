@@ -274,3 +274,25 @@ def test_real_camera_resolutions_are_accepted_and_stored_bounded(cloud, extract,
         image = cv2.imdecode(np.frombuffer(jpeg, np.uint8), cv2.IMREAD_COLOR)
         assert image.shape[1::-1] == stored
         assert image[stored[1] // 2, stored[0] // 2].mean() > 150  # the frame, scaled, not cropped
+
+
+def test_a_network_failure_under_the_reads_is_transient_not_a_crash(cloud, extract, monkeypatch):
+    """OpenCV reads the upload through our file object: an error there must come back as a typed,
+    retried error (raised inside OpenCV's read callback, it would crash the process)."""
+    from botocore.exceptions import ReadTimeoutError
+
+    from classroom_common import storage
+    from classroom_common.errors import TransientAwsError
+
+    event = cloud.upload("net/test_0.mp4", video_bytes(VIDEO))
+    s3 = storage.s3()
+    real = s3.get_object
+
+    def timing_out(**kwargs):
+        if "Range" in kwargs:
+            raise ReadTimeoutError(endpoint_url="https://s3.amazonaws.com")
+        return real(**kwargs)
+
+    monkeypatch.setattr(s3, "get_object", timing_out)
+    with pytest.raises(TransientAwsError, match="ReadTimeoutError"):
+        extract(event)

@@ -52,9 +52,10 @@ def test_sightings_are_recorded_per_frame():
     ]
 
 
-def segment(students: list[str], seen: list[tuple[str, float, float, int]], sampled: int, key: str | None):
+def segment(seen: list[tuple[str, float, float, int]], sampled: int, key: str | None) -> Recognition:
+    """A segment's result as RecognizeSegment stores it: every name it saw (the votes come at the merge)."""
     return Recognition(
-        students=[Match(name=n, distance=0.4, frames=3) for n in students],
+        students=[Match(name=n, distance=0.4, frames=c) for n, _, _, c in seen],
         unknown_faces=1,
         frames_used=sampled,
         faces=5,
@@ -66,23 +67,28 @@ def segment(students: list[str], seen: list[tuple[str, float, float, int]], samp
     )
 
 
-def test_segments_merge_into_one_recognition_with_the_whole_lectures_attendance():
-    first = segment([], [("a", 100.0, 100.0, 1)], 12, None)  # a chance match of a: no vote here
-    second = segment(["a"], [("a", 800.0, 1400.0, 9), ("x", 900.0, 900.0, 1)], 12, "s1.jpg")
-    third = segment(["a", "b"], [("a", 1500.0, 1600.0, 2), ("b", 1550.0, 2000.0, 8)], 6, "s2.jpg")
+def test_segments_merge_into_one_recognition_with_the_whole_lectures_votes_and_attendance():
+    first = segment([("a", 700.0, 700.0, 1)], 12, "s0.jpg")  # a at the end of one segment…
+    second = segment([("a", 760.0, 760.0, 1), ("x", 900.0, 900.0, 1)], 12, "s1.jpg")  # …and the next
+    third = segment([("b", 1550.0, 2000.0, 8)], 1, "s2.jpg")  # a last segment of one frame
     merged = attendance.merge([first, second, third])
-    assert [m.name for m in merged.students] == ["a", "b"]
-    assert merged.students[0].frames == 6
-    assert merged.frames_used == 30 and merged.faces == 15 and merged.unknown_faces == 1
-    assert merged.annotated_key == "s2.jpg"  # names the most people
-    assert merged.attendance.frames_sampled == 30
+    assert [m.name for m in merged.students] == ["a", "b"]  # x: named in one frame of the lecture
+    assert merged.students[0].frames == 2
+    assert merged.frames_used == 25 and merged.faces == 15 and merged.unknown_faces == 1
+    assert merged.annotated_key == "s1.jpg"  # names the most people
+    assert merged.attendance.frames_sampled == 25
     by_name = {p.name: p for p in merged.attendance.students}
-    assert set(by_name) == {"a", "b"}  # x was a chance match in one segment
-    assert (by_name["a"].first_seen, by_name["a"].last_seen, by_name["a"].frames_seen) == (100.0, 1600.0, 12)
+    assert set(by_name) == {"a", "b"}
+    assert (by_name["a"].first_seen, by_name["a"].last_seen, by_name["a"].frames_seen) == (700.0, 760.0, 2)
     assert (by_name["b"].first_seen, by_name["b"].last_seen) == (1550.0, 2000.0)
+
+
+def test_a_chance_match_alone_in_a_one_frame_segment_is_dropped():
+    merged = attendance.merge([segment([], 12, None), segment([("x", 3600.0, 3600.0, 1)], 1, "s1.jpg")])
+    assert merged.students == [] and merged.attendance.students == []
 
 
 @pytest.mark.parametrize("count", [0, 1])
 def test_no_segments_with_people_is_nobody(count):
-    merged = attendance.merge([segment([], [], 12, None)] * count)
+    merged = attendance.merge([segment([], 12, None)] * count)
     assert merged.students == [] and merged.attendance.students == []

@@ -9,8 +9,7 @@ from classroom_vision.known_faces import KnownFaces
 from tests.conftest import EXPECTED
 from tests.unit.conftest import clip_jpegs, course_known_faces, record_calls
 
-# Clips whose faces fill the frame: dlib finds them in the first, coarse pass (a third of a second a
-# frame, where test_0's small face needs the upsampled pass and takes five times longer).
+# Two clips of different people, each face large: one the person, the other an intruder among its frames.
 CLIP, INTRUDER_CLIP = "test_7.mp4", "test_2.mp4"
 PERSON, INTRUDER = EXPECTED[CLIP][0], EXPECTED[INTRUDER_CLIP][0]
 

@@ -26,5 +26,5 @@ class Box(NamedTuple):
 
 
 def largest(boxes: list[Box], limit: int) -> list[Box]:
-    """The ``limit`` largest faces: a bound on encoding time (about 0.1 s a face) for crowded frames."""
+    """The ``limit`` largest faces: a bound on encoding time (about 11 ms a face) for crowded frames."""
     return sorted(boxes, key=lambda box: box.area, reverse=True)[:limit]

@@ -28,6 +28,7 @@ import cv2
 import numpy as np
 
 from classroom_vision.boxes import Box
+from classroom_vision.threads import use_vcpus
 
 MODEL = "yunet/yunet_n_dynamic.onnx"  # n: better recall of small faces than s, about 10 % slower
 
@@ -57,6 +58,7 @@ Rows = np.ndarray  # N x 15 float32: x, y, w, h, five landmarks (x, y), score
 @cache
 def _detector(use: str) -> cv2.FaceDetectorYN:
     """One detector per pass, so each keeps its input size (a new size re-plans the network)."""
+    use_vcpus()
     model = resources.files("classroom_vision") / MODEL
     return cv2.FaceDetectorYN.create(str(model), "", (320, 320), CANDIDATE_SCORE, NMS_IOU, 5000)
 

@@ -11,7 +11,6 @@ The encoder's runtime lives here and only here: ``encode`` takes an RGB array an
 float64 numpy arrays, whatever computes them.
 """
 
-import os
 from dataclasses import dataclass
 from functools import cache
 
@@ -21,6 +20,7 @@ import numpy as np
 
 from classroom_vision.boxes import Box
 from classroom_vision.models import model_path
+from classroom_vision.threads import use_vcpus
 
 LANDMARKS = "shape_predictor_5_face_landmarks.dat"
 RESNET = "dlib_face_recognition_resnet_model_v1.onnx"
@@ -28,7 +28,6 @@ CHIP_SIZE, CHIP_PADDING = 150, 0.25  # the chip compute_face_descriptor cuts (an
 # Faces narrower than this are not encoded: YuNet finds faces from about 13 px, but dlib's encoder gave
 # wrong names to faces of 15-20 px (none from 24 px up, on generated classrooms from 360p to 8K).
 SMALLEST_FACE = 24
-MB_PER_VCPU = 1769  # Lambda gives a function CPU in proportion to its memory: one vCPU at 1,769 MB
 
 
 @dataclass(frozen=True)
@@ -37,22 +36,11 @@ class Face:
     encoding: np.ndarray  # (128,) float64
 
 
-def vcpus() -> int:
-    """Whole vCPUs this process has: on Lambda, from the function's memory (a function below 1,769 MB
-    has a share of one, whatever the number of cores it sees); elsewhere, the machine's cores."""
-    memory = os.environ.get("AWS_LAMBDA_FUNCTION_MEMORY_SIZE")
-    if memory:
-        return max(1, int(memory) // MB_PER_VCPU)
-    return os.cpu_count() or 1
-
-
 @cache
 def _models() -> tuple:
     predictor = dlib.shape_predictor(str(model_path(LANDMARKS)))
     network = cv2.dnn.readNetFromONNX(str(model_path(RESNET)))
-    # OpenCV's thread count is the process's: one thread unless there is more than one vCPU to run
-    # more on (on a share of one, more threads only add switching).
-    cv2.setNumThreads(vcpus())
+    use_vcpus()
     return predictor, network
 
 
