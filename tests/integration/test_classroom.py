@@ -5,10 +5,12 @@ wide at 1080p beside a front row of 100–230 px, the same at 720p and in DCI 4K
 big one, a room of people who are not students, a class of 60, and an empty room full of posters.
 """
 
+import dataclasses
+
 import pytest
 
 from devstack import runs
-from tests.scenes import STUDENTS, classroom_frame, jitter, write_clip
+from tests.scenes import STUDENTS, Scene, classroom_frame, compose, jitter, placements, write_clip
 
 pytestmark = pytest.mark.stack
 EVERYONE = sorted(s.name for s in STUDENTS)
@@ -25,9 +27,19 @@ CASES = {
 }
 
 
+def class_with_students(seed: int = 8) -> Scene:
+    """A class of 60 and more at 1080p with the eight students among the strangers, in every row."""
+    places = placements(1920, 1080, "class", seed)
+    chosen = range(3, len(places), len(places) // len(STUDENTS))  # spread from the back row to the front
+    for student, i in zip(STUDENTS, chosen, strict=False):
+        places[i] = dataclasses.replace(places[i], source=student, flip=False, gain=1.0)
+    return compose(1920, 1080, places, seed)
+
+
 @pytest.fixture(scope="module")
 def scenes():
-    return {name: classroom_frame(w, h, layout, seed) for name, (w, h, layout, seed) in CASES.items()}
+    made = {name: classroom_frame(w, h, layout, seed) for name, (w, h, layout, seed) in CASES.items()}
+    return {**made, "class-with-students": class_with_students()}
 
 
 @pytest.fixture(scope="module")
@@ -82,6 +94,13 @@ def test_a_class_of_60(outcomes, scenes):
     assert len(scenes["class-of-60"].faces) >= 60
     assert named(outcomes["class-of-60"]) == []
     assert outcomes["class-of-60"].unknown_faces == len(scenes["class-of-60"].faces)
+
+
+def test_the_students_in_a_class_of_60_are_named(outcomes, scenes):
+    faces = scenes["class-with-students"].faces
+    assert len(faces) >= 60 and sorted(f.name for f in faces if f.name) == EVERYONE
+    assert named(outcomes["class-with-students"]) == EVERYONE
+    assert outcomes["class-with-students"].unknown_faces == len(faces) - len(EVERYONE)
 
 
 def test_an_empty_room_with_posters_has_nobody(outcomes):

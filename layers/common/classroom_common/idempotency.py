@@ -21,27 +21,27 @@ from pydantic import BaseModel
 config = IdempotencyConfig(expires_after_seconds=24 * 3600)
 
 
-def once_per_upload(output: type[BaseModel]):
-    """Decorate a step function whose ``video`` keyword argument identifies the upload."""
+def once_per(keyword: str, output: type[BaseModel]):
+    """Decorate a step function whose ``keyword`` argument identifies its work."""
     return idempotent_function(
-        data_keyword_argument="video",
+        data_keyword_argument=keyword,
         persistence_store=DynamoDBPersistenceLayer(table_name=os.environ.get("IDEMPOTENCY_TABLE", "")),
         config=config,
         output_serializer=PydanticSerializer(output),
     )
 
 
-def register(context: LambdaContext) -> None:
-    """Let a timed-out invocation's in-progress record expire when the invocation would have."""
-    config.register_lambda_context(context)
+def once_per_upload(output: type[BaseModel]):
+    """Decorate a step function whose ``video`` keyword argument identifies the upload."""
+    return once_per("video", output)
 
 
 def once_per_segment(output: type[BaseModel]):
     """Decorate a step function whose ``part`` keyword argument (the upload and one segment of it)
     identifies its work: each segment of a lecture is done once, whichever iteration runs it."""
-    return idempotent_function(
-        data_keyword_argument="part",
-        persistence_store=DynamoDBPersistenceLayer(table_name=os.environ.get("IDEMPOTENCY_TABLE", "")),
-        config=config,
-        output_serializer=PydanticSerializer(output),
-    )
+    return once_per("part", output)
+
+
+def register(context: LambdaContext) -> None:
+    """Let a timed-out invocation's in-progress record expire when the invocation would have."""
+    config.register_lambda_context(context)
