@@ -92,7 +92,8 @@ def judged(named: list[str], unknown: int | None, truth: Truth) -> dict:
 def class_alone(stack, made: dict[str, tuple[Path, Truth]]) -> float | None:
     """RecognizeFaces' peak memory over the class clip uploaded again alone, the workers' peaks reset
     first (to their resident size then): the 60 faces in a frame, not the burst's largest frames."""
-    from bench.lecture import reset_peak, vm_hwm_mb
+    from bench.lecture import reset_peak
+    from bench.run import vm_hwm_mb
     from devstack import runs
 
     name = next((c.name for c in CLIPS if c.layout == "class"), None)
@@ -103,12 +104,13 @@ def class_alone(stack, made: dict[str, tuple[Path, Truth]]) -> float | None:
         reset_peak(pid)
     upload = runs.upload(stack.deployment, made[name][0], key=f"classroom-alone/{name}.mp4")
     runs.wait(stack.deployment, [upload], timeout=600)
-    return max(vm_hwm_mb(p) for p in pids)
+    return max(vm_hwm_mb(p) or 0.0 for p in pids)
 
 
 def run_stack(made: dict[str, tuple[Path, Truth]], workers: int) -> dict:
     """Every clip uploaded at once on a fresh local stack: outcomes, worker CPU and peak memory."""
-    from bench.lecture import cpu_seconds, vm_hwm_mb
+    from bench.lecture import cpu_seconds
+    from bench.run import vm_hwm_mb
     from devstack import seeding, workload
     from devstack.stack import LocalStack
 
@@ -120,14 +122,16 @@ def run_stack(made: dict[str, tuple[Path, Truth]], workers: int) -> dict:
         print(seeding.seed(stack.deployment), file=sys.stderr)
         functions = {logical_id: stack.pool(logical_id).pids() for logical_id in stack.template.functions()}
         before = {f: {p: cpu_seconds(p) for p in pids} for f, pids in functions.items()}
-        warm = {f: [vm_hwm_mb(p) for p in functions[f]] for f in MEASURED}
+        warm = {f: [vm_hwm_mb(p) or 0.0 for p in functions[f]] for f in MEASURED}
         print(f"classroom: {len(jobs)} clips uploaded at once…", file=sys.stderr)
         result = workload.run(stack.deployment, jobs, timeout=1800)
         cpu = {}
         for f in functions:
             now = {p: cpu_seconds(p) for p in stack.pool(f).pids()}
             cpu[f.removesuffix("Function")] = sum(now[p] - before[f].get(p, 0.0) for p in now)
-        peak = {f.removesuffix("Function"): [vm_hwm_mb(p) for p in stack.pool(f).pids()] for f in MEASURED}
+        peak = {
+            f.removesuffix("Function"): [vm_hwm_mb(p) or 0.0 for p in stack.pool(f).pids()] for f in MEASURED
+        }
         class_peak = class_alone(stack, made)
     outcomes = {name: o for name, o in zip(made, result.outcomes, strict=True)}
     return {

@@ -22,6 +22,7 @@ import threading
 import time
 from pathlib import Path
 
+from bench.run import vm_hwm_mb
 from devstack import history, runs
 from devstack.seeding import seed
 from devstack.stack import LocalStack
@@ -44,13 +45,6 @@ def make_lecture(path: Path, minutes: int) -> Path:
         ]
         write_lecture(path, minutes, people)
     return path
-
-
-def vm_hwm_mb(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) / 1024
-    return 0.0
 
 
 def reset_peak(pid: int) -> None:
@@ -101,7 +95,7 @@ def one(video: Path) -> dict:
         pids = {m: stack.pool(m).pids() for m in MEASURED}
         every = {m: stack.pool(m).pids() for m in memory}
         cpu_before = {m: sum(cpu_seconds(p) for p in ps) for m, ps in every.items()}
-        warm = {m: max(vm_hwm_mb(p) for p in ps) for m, ps in pids.items()}
+        warm = {m: max(vm_hwm_mb(p) or 0.0 for p in ps) for m, ps in pids.items()}
         for ps in pids.values():
             for pid in ps:
                 reset_peak(pid)
@@ -121,7 +115,7 @@ def one(video: Path) -> dict:
         wall = time.perf_counter() - started
         done.set()
         poller.join()
-        peak = {m: max(vm_hwm_mb(p) for p in ps) for m, ps in pids.items()}
+        peak = {m: max(vm_hwm_mb(p) or 0.0 for p in ps) for m, ps in pids.items()}
         cpu = {m: sum(cpu_seconds(p) for p in ps) - cpu_before[m] for m, ps in every.items()}
         steps, _end = history.history(stack.deployment, outcome.execution_arn)
         log = (workdir / "logs" / "ExtractFramesFunction.log").read_text().splitlines()

@@ -27,8 +27,8 @@ from ranged import RangedObject
 SAMPLES = min(60, max(1, int(os.environ.get("FRAME_SAMPLES", "7"))))  # bounds work on any clip
 MAX_BYTES = int(os.environ.get("MAX_VIDEO_BYTES", str(5 * 1024**3)))
 LIMITS = Limits(
-    max_seconds=float(os.environ.get("MAX_VIDEO_SECONDS", str(3 * 3600))),
-    max_pixels=int(os.environ.get("MAX_VIDEO_PIXELS", str(7680 * 4320))),
+    max_seconds=float(os.environ.get("MAX_VIDEO_SECONDS", Limits.max_seconds)),
+    max_pixels=int(os.environ.get("MAX_VIDEO_PIXELS", Limits.max_pixels)),
 )
 LECTURE_SECONDS = float(os.environ.get("LECTURE_SECONDS", "300"))
 SAMPLING = Sampling(
