@@ -218,8 +218,7 @@ def wait(
         if time.monotonic() > deadline:
             missing = [u.key for i, u in enumerate(uploads) if i not in done]
             raise TimeoutError(f"no outcome after {timeout:.0f} s for {missing}")
-        pages = sfn.get_paginator("list_executions").paginate(stateMachineArn=deployment["StateMachineArn"])
-        for item in (e for page in pages for e in page["executions"]):
+        for item in executions(deployment):
             arn = item["executionArn"]
             if arn not in seen:
                 described = sfn.describe_execution(executionArn=arn)

@@ -1,7 +1,12 @@
-"""Faults injected into the local stack's Lambdas, for the tests that show every upload still ends right."""
+"""Faults injected into the local stack's Lambdas, and what the tests that inject them check: every
+upload still ends right, in exactly one execution."""
 
+import json
 import threading
 from urllib.parse import unquote_plus
+
+from devstack import runs
+from devstack.deployment import Deployment
 
 
 def upload_key(event: dict) -> str | None:
@@ -35,3 +40,20 @@ class Faults:
 
     def __call__(self, event: dict) -> str | None:
         return next((kind for fault in self.faults if (kind := fault(event))), None)
+
+
+def executed_keys(deployment: Deployment, prefix: str) -> list[str]:
+    """The upload key of every execution whose upload is under ``prefix`` (one per upload, if all is well)."""
+    sfn = deployment.client("stepfunctions")
+    inputs = (
+        json.loads(sfn.describe_execution(executionArn=e["executionArn"])["input"])
+        for e in runs.executions(deployment)
+    )
+    return [key for key in map(upload_key, inputs) if key and key.startswith(prefix)]
+
+
+def failed_tasks(deployment: Deployment, execution_arn: str) -> list[str]:
+    """The error of each failed attempt of a Task in one execution, in order."""
+    sfn = deployment.client("stepfunctions")
+    events = sfn.get_execution_history(executionArn=execution_arn)["events"]
+    return [e["taskFailedEventDetails"]["error"] for e in events if e["type"] == "TaskFailed"]

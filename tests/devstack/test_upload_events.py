@@ -33,9 +33,8 @@ def executions_for(stack, key: str) -> list[dict]:
     """Every execution whose S3 event names ``key``, with that event's detail."""
     d = stack.deployment
     sfn = d.client("stepfunctions")
-    pages = sfn.get_paginator("list_executions").paginate(stateMachineArn=d["StateMachineArn"])
     found = []
-    for item in (e for page in pages for e in page["executions"]):
+    for item in runs.executions(d):
         described = sfn.describe_execution(executionArn=item["executionArn"])
         who = runs.identity(described["input"])
         if who and who[0] == key:

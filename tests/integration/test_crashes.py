@@ -19,7 +19,7 @@ import pytest
 from classroom_common import keys
 from devstack import runs
 from tests.conftest import EXPECTED, SAMPLES
-from tests.faults import upload_key
+from tests.faults import executed_keys, failed_tasks, upload_key
 
 pytestmark = pytest.mark.stack
 KILLED = ("ExtractFramesFunction", "RecognizeFacesFunction", "LookupStudentsFunction", "WriteCsvFunction")
@@ -60,11 +60,6 @@ def read_csv(d, key: str) -> list[dict]:
     return list(csv.DictReader(io.StringIO(body)))
 
 
-def failed_tasks(d, execution_arn: str) -> list[str]:
-    events = d.client("stepfunctions").get_execution_history(executionArn=execution_arn)["events"]
-    return [e["taskFailedEventDetails"]["error"] for e in events if e["type"] == "TaskFailed"]
-
-
 def test_workers_killed_during_a_burst_lose_no_run(stack):
     d = stack.deployment
     prefix = "crash/burst/"
@@ -91,18 +86,7 @@ def test_workers_killed_during_a_burst_lose_no_run(stack):
         crashes = failed_tasks(d, result.execution_arn).count("Runtime.ExitError")
         assert crashes == (1 if upload.key in killed_keys else 0), upload.key
 
-    sfn = d.client("stepfunctions")
-    pages = sfn.get_paginator("list_executions").paginate(stateMachineArn=d["StateMachineArn"])
-    started = [
-        key
-        for page in pages
-        for e in page["executions"]
-        if (
-            key := (runs.identity(sfn.describe_execution(executionArn=e["executionArn"])["input"]) or ("",))[
-                0
-            ]
-        ).startswith(prefix)
-    ]
+    started = executed_keys(d, prefix)
     assert sorted(started) == sorted(u.key for u in uploads), "exactly one execution per upload"
     listed = d.client("s3").list_objects_v2(Bucket=d["OutputBucketName"], Prefix=f"errors/{prefix}")
     assert listed.get("KeyCount", 0) == 0

@@ -3,14 +3,13 @@
 import csv
 import io
 import itertools
-import json
 import threading
 
 import pytest
 
 from devstack import runs
 from tests.conftest import EXPECTED, SAMPLES
-from tests.faults import Faults, FirstAttemptFaults, upload_key
+from tests.faults import Faults, FirstAttemptFaults, executed_keys, failed_tasks
 
 pytestmark = pytest.mark.stack
 PREFIX = "load/"
@@ -54,22 +53,13 @@ def test_100_uploads_with_throttling_crashes_and_a_timeout(stack):
         body = s3.get_object(Bucket=d["OutputBucketName"], Key=result.output_key)["Body"].read().decode()
         assert list(csv.DictReader(io.StringIO(body))) == [{"name": student, "major": major, "year": year}]
 
-    sfn = d.client("stepfunctions")
-    pages = sfn.get_paginator("list_executions").paginate(stateMachineArn=d["StateMachineArn"])
-    inputs = [
-        json.loads(sfn.describe_execution(executionArn=e["executionArn"])["input"])
-        for page in pages
-        for e in page["executions"]
-    ]
-    started = [k for k in (upload_key(i) for i in inputs) if k and k.startswith(PREFIX)]
+    started = executed_keys(d, PREFIX)
     assert sorted(started) == sorted(keys), "exactly one execution per upload"
     listed = s3.list_objects_v2(Bucket=d["OutputBucketName"], Prefix=f"errors/{PREFIX}")
     assert listed.get("KeyCount", 0) == 0, "nothing in errors/"
 
-    def failed_tasks(key: str) -> list[str]:
-        result = next(r for k, r in zip(keys, outcomes, strict=True) if k == key)
-        events = sfn.get_execution_history(executionArn=result.execution_arn)["events"]
-        return [e.get("taskFailedEventDetails", {}).get("error") for e in events if e["type"] == "TaskFailed"]
+    def failed(key: str) -> list[str]:
+        return failed_tasks(d, next(r for k, r in zip(keys, outcomes, strict=True) if k == key).execution_arn)
 
-    assert failed_tasks(keys[43]) == ["Sandbox.Timedout"], "timed out once, then succeeded"
-    assert failed_tasks(keys[21]) == ["Runtime.ExitError"], "crashed once, then succeeded"
+    assert failed(keys[43]) == ["Sandbox.Timedout"], "timed out once, then succeeded"
+    assert failed(keys[21]) == ["Runtime.ExitError"], "crashed once, then succeeded"
