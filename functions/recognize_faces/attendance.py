@@ -5,23 +5,17 @@ counts as present."""
 from collections.abc import Iterable
 
 from classroom_common.models import Attendance, Match, Presence, Recognition
+from recognition import votes_needed
 
 
 def record(attendance: Attendance, seconds: float, names: Iterable[str]) -> None:
     """One more sampled frame, at ``seconds`` into the video, in which ``names`` were recognized."""
-    attendance.frames_sampled += 1
-    by_name = {p.name: p for p in attendance.students}
-    for name in sorted(set(names)):
-        if name in by_name:
-            seen = by_name[name]
-            seen.first_seen = min(seen.first_seen, seconds)
-            seen.last_seen = max(seen.last_seen, seconds)
-            seen.frames_seen += 1
-        else:
-            attendance.students.append(
-                Presence(name=name, first_seen=seconds, last_seen=seconds, frames_seen=1)
-            )
-    attendance.students.sort(key=lambda p: p.name)
+    frame = Attendance(
+        frames_sampled=1,
+        students=[Presence(name=n, first_seen=seconds, last_seen=seconds, frames_seen=1) for n in set(names)],
+    )
+    total = combine([attendance, frame])
+    attendance.frames_sampled, attendance.students = total.frames_sampled, total.students
 
 
 def of(attendance: Attendance, names: Iterable[str]) -> Attendance:
@@ -51,13 +45,10 @@ def combine(parts: Iterable[Attendance]) -> Attendance:
     return total
 
 
-VOTES = 2  # frames a person must be named in, over the whole lecture (a clip's rule: Tally.votes_needed)
-
-
 def merge(segments: list[Recognition]) -> Recognition:
-    """A lecture's segments as one recognition: everyone named in at least ``VOTES`` sampled frames of the
-    whole lecture, whichever segments they fall in (their best distance, their frames added), with every
-    sighting of them; the annotated frame of the segment that named the most people."""
+    """A lecture's segments as one recognition: everyone named in enough sampled frames of the whole
+    lecture (``votes_needed``), whichever segments they fall in (their best distance, their frames
+    added), with every sighting of them; the annotated frame of the segment that named the most people."""
     seen: dict[str, Match] = {}
     for segment in segments:
         for m in segment.students:
@@ -67,13 +58,13 @@ def merge(segments: list[Recognition]) -> Recognition:
             else:
                 seen[m.name] = m.model_copy()
     frames = sum(s.frames_used for s in segments)
-    students = {name: m for name, m in seen.items() if m.frames >= min(VOTES, max(1, frames))}
+    students = {name: m for name, m in seen.items() if m.frames >= votes_needed(frames)}
     named = [s for s in segments if s.annotated_key and s.students]
     best = max(named, key=lambda s: len(s.students), default=None)
     return Recognition(
         students=sorted(students.values(), key=lambda m: m.name),
         unknown_faces=max((s.unknown_faces for s in segments), default=0),
-        frames_used=sum(s.frames_used for s in segments),
+        frames_used=frames,
         faces=sum(s.faces for s in segments),
         faces_not_encoded=sum(s.faces_not_encoded for s in segments),
         annotated_key=best.annotated_key if best else None,

@@ -16,6 +16,13 @@ from classroom_vision.matching import FaceMatch, match
 MAX_FACES_PER_FRAME = 120  # default bound on faces encoded per frame (about 10 ms each): a class of 60 fits
 
 
+def votes_needed(frames: int) -> int:
+    """A person must be seen in two of the ``frames`` looked at (one, if only one was): a name in a
+    single frame is a chance match, while a student hidden by a neighbour or looking down in the other
+    frames still counts once seen clearly twice. A clip's tally and a lecture's merge both vote so."""
+    return min(2, max(1, frames))
+
+
 class Seen(BaseModel):
     """What one frame showed: the people named, the unknown faces, whether it had faces at all."""
 
@@ -59,10 +66,7 @@ class Tally(BaseModel):
         return agree and all(len(d) >= self.votes_needed() for d in self.names.values())
 
     def votes_needed(self) -> int:
-        """A person must be seen in two frames (one, if only one was looked at): a name in a single
-        frame is a chance match, while a student hidden by a neighbour or looking down in the other
-        frames still counts once seen clearly twice."""
-        return min(2, max(1, self.frames))
+        return votes_needed(self.frames)
 
     def result(self, needed: int | None = None) -> Recognition:
         """Who counts (``needed`` votes, by default ``votes_needed()``), with the counts of the faces."""
