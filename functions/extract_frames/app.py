@@ -144,30 +144,27 @@ def plan(info: VideoInfo) -> Lecture:
     )
 
 
+def extracted(video: Video, frames: Frames, indices: list[int]) -> Frames:
+    """``frames`` with the frames at ``indices`` in place of its own: decoded straight from S3, stored."""
+    with opened_upload(video) as (capture, info):
+        jpegs = read_jpegs(capture, info, indices)
+    return frames.model_copy(
+        update={"keys": store(video, jpegs, frames.bucket), "indices": [index for index, _ in jpegs]}
+    )
+
+
 @idempotency.once_per_upload(Frames)
 @tracer.capture_method
 def extract_more_frames(*, video: Video, frames: Frames) -> Frames:
     """The next batch: the frames the first one left (``frames.remaining``)."""
-    with opened_upload(video) as (capture, info):
-        jpegs = read_jpegs(capture, info, frames.remaining)
-    return frames.model_copy(
-        update={
-            "keys": store(video, jpegs, frames.bucket),
-            "indices": [index for index, _ in jpegs],
-            "remaining": [],
-        }
-    )
+    return extracted(video, frames, frames.remaining).model_copy(update={"remaining": []})
 
 
 @idempotency.once_per_segment(Frames)
 @tracer.capture_method
 def extract_segment(*, part: Part, frames: Frames) -> Frames:
-    """One segment of a lecture (a Map iteration): its sampled frames, decoded straight from S3."""
-    with opened_upload(part.video) as (capture, info):
-        jpegs = read_jpegs(capture, info, part.segment.indices)
-    return frames.model_copy(
-        update={"keys": store(part.video, jpegs, frames.bucket), "indices": [i for i, _ in jpegs]}
-    )
+    """One segment of a lecture (a Map iteration): its sampled frames."""
+    return extracted(part.video, frames, part.segment.indices)
 
 
 @step_handler
