@@ -262,10 +262,7 @@ class FunctionPool:
             return self._done(Invocation(worker.init[0], True, init_logs, 0.0))
         try:
             answer = worker.call(event, self.spec.timeout, request_id, fault)
-        except (
-            EOFError,
-            OSError,
-        ):  # the process died mid-invocation (killed, a crash, sys.exit, out of memory)
+        except (EOFError, OSError):  # the process died mid-invocation: killed, crashed, or sys.exit
             worker.process.join(1)
             message = exit_message(request_id, worker.process.exitcode)
             self._discard(worker)
