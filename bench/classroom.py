@@ -67,7 +67,8 @@ class Truth:
 
 def make_clips(folder: Path) -> dict[str, tuple[Path, Truth]]:
     """Every clip of ``CLIPS`` written to ``folder``, with what is in it."""
-    from tests.scenes import classroom_frame, jitter, write_clip
+    from tests.clips import write_clip
+    from tests.scenes import classroom_frame, jitter
 
     made = {}
     for i, clip in enumerate(CLIPS):

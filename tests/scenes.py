@@ -459,17 +459,3 @@ def jitter(frame: np.ndarray, count: int, seed: int = 0, shift: float = 3.0) -> 
         noisy = shifted.astype(np.float32) * rng.uniform(0.97, 1.03) + rng.normal(0, 2, shifted.shape)
         frames.append(np.clip(noisy, 0, 255).astype(np.uint8))
     return frames
-
-
-def write_clip(path: Path, frames: Sequence[np.ndarray], fps: float = 12.0) -> Path:
-    """Write BGR ``frames`` (all one size) as an MP4 (mp4v, the codec OpenCV writes here) at ``path``."""
-    height, width = frames[0].shape[:2]
-    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"mp4v"), fps, (width, height))
-    if not writer.isOpened():
-        raise OSError(f"OpenCV cannot write {path}")
-    try:
-        for frame in frames:
-            writer.write(frame)
-    finally:
-        writer.release()
-    return path

@@ -10,7 +10,8 @@ import dataclasses
 import pytest
 
 from devstack import runs
-from tests.scenes import STUDENTS, Scene, classroom_frame, compose, jitter, placements, write_clip
+from tests.clips import write_clip
+from tests.scenes import STUDENTS, Scene, classroom_frame, compose, jitter, placements
 
 pytestmark = pytest.mark.stack
 EVERYONE = sorted(s.name for s in STUDENTS)
