@@ -128,7 +128,7 @@ def _second_look(bgr: np.ndarray, row: np.ndarray) -> np.ndarray | None:
     return best if best is not None and best[14] >= VERIFY_SCORE else None
 
 
-def hog_like(row: np.ndarray) -> Box:
+def _hog_like(row: np.ndarray) -> Box:
     """A YuNet row mapped to the square box dlib's HOG detector would give the face."""
     x, y, w, h = (float(v) for v in row[:4])
     eyes_x, mouth_x, nose_x = (row[4] + row[6]) / 2, (row[10] + row[12]) / 2, row[8]
@@ -139,8 +139,9 @@ def hog_like(row: np.ndarray) -> Box:
     return Box(top, left + side, top + side, left)
 
 
-def detect_bgr(bgr: np.ndarray) -> list[tuple[Box, float]]:
-    """Every face in a BGR picture: HOG-like boxes in its pixels, with YuNet's scores."""
+def detect(rgb: np.ndarray) -> list[Box]:
+    """Every face in an RGB picture (what dlib and the encoder read), as HOG-like boxes in its pixels."""
+    bgr = cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR)  # YuNet was trained on BGR
     scale = SIDE / max(bgr.shape[:2])
     main = _resize(bgr, scale)
     rows = [_run("main", main) / np.r_[[scale] * 14, 1]]
@@ -155,10 +156,4 @@ def detect_bgr(bgr: np.ndarray) -> list[tuple[Box, float]]:
             looked += 1
             if (better := _second_look(bgr, row)) is not None:
                 accepted.append(better)
-    faces = _suppress(np.array(accepted, np.float32).reshape(-1, 15))
-    return [(hog_like(row), round(float(row[14]), 3)) for row in faces]
-
-
-def detect(rgb: np.ndarray) -> list[Box]:
-    """Every face in an RGB picture (what dlib and the encoder read), as boxes in its pixels."""
-    return [box for box, _ in detect_bgr(cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR))]
+    return [_hog_like(row) for row in _suppress(np.array(accepted, np.float32).reshape(-1, 15))]
