@@ -10,7 +10,7 @@
    the peak resident memory (VmHWM) of the RecognizeFaces workers, a class of 60 among the clips.
 3. Ours in process: the same recognition work alone per clip (bench.run.ours_in_process), CPU seconds.
 4. The reference, face_recognition's default, in this process on the same clips: the frames our
-   sampling takes (``visit_order``: the FrameSamples frames at the centres of equal slices, all of them),
+   sampling takes (``sample_indices``: the FrameSamples frames at the centres of equal slices, all of them),
    ``face_locations`` on the full-size frame (HOG, upsampled once), ``face_encodings`` of every face,
    the nearest known face at 0.6 (``compare_faces``' tolerance), a name kept when seen in 2 frames or
    more; its CPU seconds per clip (``time.process_time``, decoding included).
@@ -156,7 +156,7 @@ def reference_clip(path: Path, known, frames, samples: int, tolerance: float) ->
     votes: dict[str, int] = {}
     unknown_max = faces = 0
     with frames.opened(path, frames.Limits()) as (capture, info):
-        indices = frames.visit_order(info.frame_count, samples)
+        indices = frames.sample_indices(info.frame_count, samples)
         for _index, bgr in frames.read_frames(capture, indices):
             rgb = cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
             locations = face_recognition.face_locations(rgb)  # HOG, full size, upsampled once
@@ -296,7 +296,7 @@ def measure(out: Path, workers: int = 2) -> dict:
         "method": {
             "ours": "CPU (user + system, /proc) of the ExtractFrames and RecognizeFaces worker processes "
             "over the burst, divided by the clips; in process: bench.run.ours_in_process, time.process_time",
-            "reference": "face_recognition 1.3 in this process: the FrameSamples frames of visit_order, "
+            "reference": "face_recognition 1.3 in this process: the FrameSamples frames of sample_indices, "
             "face_locations (HOG, full size, upsample 1), face_encodings of every face, the nearest known "
             f"face at the MatchThreshold, names seen in >= {VOTES} frames; time.process_time, decoding "
             "included",

@@ -3,8 +3,8 @@
 Each sample clip is decoded as ExtractFrames decodes it (OpenCV, one decoder thread), and timed: opening
 it; the first frame (the keyframe at the start); each frame after it in turn (decoded, not converted,
 as ``frames.read_frames`` passes over the frames it does not want); the middle frame reached that way,
-and reached by a seek; and the first batch itself (``frames.read_jpegs`` on the first frames of the
-visit order: the middle sample and the one after it). The keyframes, where a decode can start, are
+and reached by a seek; and the first batch itself (``frames.read_jpegs`` on the two earliest samples,
+as ExtractFrames asks for them). The keyframes, where a decode can start, are
 read from the packets without decoding. ``make bench`` prints the same table.
 """
 
@@ -79,9 +79,9 @@ def measure(path: Path, frames_module, samples: int, repeat: int = 3) -> DecodeC
     capture = cv2.VideoCapture(str(path), cv2.CAP_ANY, ONE_THREAD)
     info = frames_module.probe(capture)
     capture.release()
-    order = frames_module.visit_order(info.frame_count, samples)
+    order = frames_module.sample_indices(info.frame_count, samples)
     batch = order[: frames_module.FIRST_BATCH]
-    middle = order[0]
+    middle = order[len(order) // 2]
     opens, firsts, seconds, nexts, to_middle, seeks, batches = [], [], [], [], [], [], []
     for _ in range(repeat):
         opened, times = _sequential(path, middle)

@@ -165,7 +165,7 @@ def ours_in_process(clips: list[Path], repeat: int, clock=time.perf_counter) -> 
 
     def batch(clip: Path, tally, pick) -> list[int]:
         with frames.opened(clip, frames.Limits()) as (capture, info):
-            order = frames.visit_order(info.frame_count, samples_per_clip)
+            order = frames.sample_indices(info.frame_count, samples_per_clip)
             jpegs = frames.read_jpegs(capture, info, pick(order))
         recognition.recognize_frames(len(jpegs), lambda i: jpegs[i][1], known, threshold, max_faces, tally)
         return order

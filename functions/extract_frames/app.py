@@ -1,9 +1,9 @@
 """Step 1: sample frames across the uploaded video and store them as JPEGs in the artifacts bucket.
 
 The video is read straight from S3 with ranged GETs (``ranged.py``), never downloaded: only its header
-and the bytes around the frames decoded. A clip's frames come in two batches: the first two the
-recognizer looks at (often all it needs), and, only if it asks for them, the rest; decoding stops at the
-last frame of a batch. A video longer than ``LECTURE_SECONDS`` is a lecture: the first call only plans
+and the bytes around the frames decoded. A clip's frames come in two batches: the two earliest
+samples (often all the recognizer needs, and the cheapest to decode), and, only if it asks for them, the
+rest; decoding stops at the last frame of a batch. A video longer than ``LECTURE_SECONDS`` is a lecture: the first call only plans
 its samples (``lecture.py``), and each iteration of the state machine's Map extracts one segment.
 """
 
@@ -20,7 +20,7 @@ from classroom_common import idempotency, keys, storage
 from classroom_common.errors import InvalidVideo, TransientAwsError, VideoMissing, VideoTooLarge
 from classroom_common.handler import env, logger, metrics, step_handler, tracer
 from classroom_common.models import ExtractedFrames, Frames, Lecture, Part, Segment, Video
-from frames import FIRST_BATCH, Limits, VideoInfo, opened, read_jpegs, visit_order
+from frames import FIRST_BATCH, Limits, VideoInfo, opened, read_jpegs, sample_indices
 from lecture import Sampling, sample_frames, segments
 from ranged import RangedObject
 
@@ -99,14 +99,14 @@ def store(video: Video, jpegs: list[tuple[int, bytes]], bucket: str) -> list[str
 @idempotency.once_per_upload(ExtractedFrames)
 @tracer.capture_method
 def extract_frames(*, video: Video, artifacts_bucket: str) -> ExtractedFrames:
-    """The first batch: the video's checked metadata and the first frames in visiting order; for a
+    """The first batch: the video's checked metadata and its earliest samples; for a
     lecture, the metadata and the plan of its segments."""
     if video.size > MAX_BYTES:
         raise VideoTooLarge(f"{video.size} bytes is above the limit of {MAX_BYTES} bytes")
     with opened_upload(video) as (capture, info):
         if info.duration > LECTURE_SECONDS:  # only the header was read: the Map does the rest
             return ExtractedFrames(video=video, frames=metadata(info, artifacts_bucket), lecture=plan(info))
-        order = visit_order(info.frame_count, SAMPLES)
+        order = sample_indices(info.frame_count, SAMPLES)
         jpegs = read_jpegs(capture, info, order[:FIRST_BATCH])
     frames = metadata(info, artifacts_bucket).model_copy(
         update={

@@ -80,10 +80,10 @@ def test_frames_are_sampled_across_the_clip_into_the_artifacts_bucket(cloud, ext
     assert (frames["width"], frames["height"]) == (truth["width"], truth["height"])
     assert frames["duration"] == pytest.approx(count / truth["fps"], abs=1e-3)
 
-    # spread: one frame from the middle of each of ``samples`` equal slices of the clip, in visiting
-    # order; the first two are extracted now, the rest only if recognition asks for them
+    # one frame from the middle of each of ``samples`` equal slices of the clip; the two earliest are
+    # extracted now (the cheapest to decode), the rest only if recognition asks for them
     indices = frames["indices"]
-    order = frames_module.visit_order(count, samples)
+    order = frames_module.sample_indices(count, samples)
     assert indices == order[:FIRST_BATCH] and FIRST_BATCH == 2
     assert frames["remaining"] == order[FIRST_BATCH:]
     sampled = sorted(indices + frames["remaining"])
@@ -118,7 +118,7 @@ def test_the_uploaded_version_is_read_even_after_the_key_is_overwritten(cloud, e
 
 
 def test_the_remaining_frames_are_extracted_when_asked_for(cloud, extract):
-    """The second batch: the frames the first left, from the same upload, in visiting order."""
+    """The second batch: the frames the first left, from the same upload, earliest first."""
     event = cloud.upload("more/test_0.mp4", video_bytes(VIDEO))
     first = extract(event)
     more = extract({"video": first["video"], "frames": first["frames"]})
@@ -231,29 +231,11 @@ def test_long_gaps_are_seeked_and_still_give_the_right_frames(tmp_path):
             assert abs(int(frame.mean()) - (index * 7) % 250) <= 3, (gap, index)
 
 
-def test_spread_order_visits_every_position_once_middle_first():
-    module = import_function_module("extract_frames", "frames")
-    for count in range(40):
-        order = module.spread_order(count)
-        assert sorted(order) == list(range(count)), count
-        if count:
-            assert order[0] == count // 2
-
-
-def test_spread_order_covers_both_halves_early():
-    module = import_function_module("extract_frames", "frames")
-    assert module.spread_order(6) == [3, 1, 4, 0, 2, 5]
-    assert module.spread_order(8) == [4, 2, 6, 1, 3, 5, 7, 0]
-    for count in range(4, 40):
-        first_three = module.spread_order(count)[:3]
-        assert min(first_three) < count / 2 <= max(first_three), count
-
-
-def test_visit_order_is_the_samples_in_spread_order():
+def test_samples_are_the_slice_centres_earliest_first():
     module = import_function_module("extract_frames", "frames")
     assert module.sample_indices(48, 6) == [4, 12, 20, 28, 36, 44]
-    assert module.visit_order(48, 6) == [28, 12, 36, 4, 20, 44]
-    assert module.visit_order(3, 6) == [1, 0, 2]  # a clip shorter than the samples: every frame
+    assert module.sample_indices(25, 7) == [1, 5, 8, 12, 16, 19, 23]
+    assert module.sample_indices(3, 6) == [0, 1, 2]  # a clip shorter than the samples: every frame
 
 
 @pytest.mark.parametrize(

@@ -204,7 +204,7 @@ def test_after_the_known_faces_change_the_next_upload_uses_the_new_set(env, load
     assert after["students"][0]["distance"] == before["students"][0]["distance"]
 
 
-# --- the vote and the visiting order, without images ------------------------------------------
+# --- the vote, without images ------------------------------------------
 
 
 @pytest.fixture(scope="module")
