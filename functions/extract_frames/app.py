@@ -3,8 +3,9 @@
 The video is read straight from S3 with ranged GETs (``ranged.py``), never downloaded: only its header
 and the bytes around the frames decoded. A clip's frames come in two batches: the two earliest
 samples (often all the recognizer needs, and the cheapest to decode), and, only if it asks for them, the
-rest; decoding stops at the last frame of a batch. A video longer than ``LECTURE_SECONDS`` is a lecture: the first call only plans
-its samples (``lecture.py``), and each iteration of the state machine's Map extracts one segment.
+rest; decoding stops at the last frame of a batch. A video longer than ``LECTURE_SECONDS`` is a lecture:
+the first call only plans its samples (``lecture.py``), and each iteration of the state machine's Map
+extracts one segment.
 """
 
 import os
