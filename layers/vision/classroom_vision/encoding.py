@@ -39,9 +39,9 @@ class Face:
 @cache
 def _models() -> tuple:
     predictor = dlib.shape_predictor(str(model_path(LANDMARKS)))
-    # OpenCV 5's classic engine runs this plain ResNet 12-15 % faster than its new graph engine, with
-    # the same output to 4e-7 (README: Performance); YuNet's dynamic-shape graph needs the new one.
-    network = cv2.dnn.readNetFromONNX(str(model_path(RESNET)), cv2.dnn.ENGINE_CLASSIC)
+    # OpenCV 5's new graph engine: its classic engine is a few % faster on this ResNet but crashed
+    # (SIGSEGV) when a frame brought more faces than the one before (README: Performance).
+    network = cv2.dnn.readNetFromONNX(str(model_path(RESNET)))
     use_vcpus()
     return predictor, network
 
