@@ -122,6 +122,17 @@ def test_a_frame_in_one_call_equals_its_faces_one_by_one():
     np.testing.assert_allclose(our_encodings(picture), one_by_one, rtol=0, atol=1e-6)
 
 
+def test_frames_bringing_more_faces_than_the_last_go_through_the_same_network():
+    """One network serves every frame, whatever its number of faces: 1, then 60, then 2, then 90 (OpenCV
+    5's classic dnn engine crashed as the batch grew)."""
+    picture = next(p for p in pictures() if len(p.boxes) >= 3)
+    each = our_encodings(picture)
+    for count in (1, 60, 2, 90):
+        order = [i % len(picture.boxes) for i in range(count)]
+        got = encoding.encode(picture.rgb, [picture.boxes[i] for i in order])
+        np.testing.assert_allclose([f.encoding for f in got], each[order], rtol=0, atol=1e-6)
+
+
 def test_no_faces_no_work():
     assert encoding.encode(np.zeros((10, 10, 3), np.uint8), []) == []
 
