@@ -155,9 +155,9 @@ def reference_clip(path: Path, known, frames, samples: int, tolerance: float) ->
     started = time.process_time()
     votes: dict[str, int] = {}
     unknown_max = faces = 0
-    with frames.opened(path, frames.Limits()) as (capture, info):
-        indices = frames.sample_indices(info.frame_count, samples)
-        for _index, bgr in frames.read_frames(capture, indices):
+    with frames.opened(path, frames.Limits()) as decoder:
+        indices = frames.sample_indices(decoder.info.frame_count, samples)
+        for _index, bgr in decoder.frames(indices):
             rgb = cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
             locations = face_recognition.face_locations(rgb)  # HOG, full size, upsampled once
             encodings = face_recognition.face_encodings(rgb, known_face_locations=locations)

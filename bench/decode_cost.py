@@ -1,11 +1,11 @@
 """What decoding costs per clip, and which frames are the cheapest to get: ``python -m bench.decode_cost``.
 
-Each sample clip is decoded as ExtractFrames decodes it (OpenCV, one decoder thread), and timed: opening
-it; the first frame (the keyframe at the start); each frame after it in turn (decoded, not converted,
-as ``frames.read_frames`` passes over the frames it does not want); the middle frame reached that way,
-and reached by a seek; and the first batch itself (``frames.read_jpegs`` on the two earliest samples,
-as ExtractFrames asks for them). The keyframes, where a decode can start, are
-read from the packets without decoding. ``make bench`` prints the same table.
+Each sample clip is decoded with OpenCV (one decoder thread), and timed: opening it; the first frame
+(the keyframe at the start); each frame after it in turn (decoded, not converted, none skipped); the
+middle frame reached that way, and reached by a seek; and the first batch as ExtractFrames reads it
+(``frames.Decoder.jpegs`` on the two earliest samples, non-reference frames skipped). The keyframes,
+where a decode can start, are read from the packets without decoding. ``make bench`` prints the same
+table.
 """
 
 import statistics
@@ -33,7 +33,7 @@ class DecodeCost:
     to_middle_ms: float  # the first frame through the middle one, decoded in turn
     middle_by_seek_ms: float  # a seek to the middle frame and its decode
     first_batch: list[int]  # the frames ExtractFrames' first batch asks for
-    first_batch_ms: float  # opening and frames.read_jpegs for them, as the step does
+    first_batch_ms: float  # opening and Decoder.jpegs for them, as the step does
 
 
 def keyframes(path: Path) -> list[int]:
@@ -92,8 +92,8 @@ def measure(path: Path, frames_module, samples: int, repeat: int = 3) -> DecodeC
         to_middle.append(sum(times))
         seeks.append(_seek(path, middle))
         started = time.perf_counter()
-        with frames_module.opened(path, frames_module.Limits()) as (capture, opened_info):
-            frames_module.read_jpegs(capture, opened_info, batch)
+        with frames_module.opened(path, frames_module.Limits()) as decoder:
+            decoder.jpegs(batch)
         batches.append(time.perf_counter() - started)
     return DecodeCost(
         clip=path.name,

@@ -1,5 +1,7 @@
-"""Make small test videos with OpenCV (mp4v: the codec OpenCV can write here)."""
+"""Make small test videos: with OpenCV (mp4v: the codec OpenCV can write here), or as a camera would
+(H.264, HEVC, with B-frames) with the ffmpeg binary of the imageio-ffmpeg wheel."""
 
+import subprocess
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -16,6 +18,24 @@ def write_clip(path: Path, frames: Iterable[np.ndarray], fps: float = 10.0) -> P
     for frame in frames:
         writer.write(frame)
     writer.release()
+    return path
+
+
+def write_encoded(
+    path: Path, frames: Iterable[np.ndarray], fps: float = 30.0, codec: str = "libx264"
+) -> Path:
+    """Write BGR ``frames`` with ffmpeg's ``codec`` (``libx264``, ``libx265``) at its defaults, B-frames
+    included, into the container ``path``'s suffix names (.mp4, .mkv)."""
+    import imageio_ffmpeg
+
+    frames = list(frames)
+    height, width = frames[0].shape[:2]
+    command = [imageio_ffmpeg.get_ffmpeg_exe(), "-loglevel", "error", "-y", "-f", "rawvideo"]
+    command += ["-pix_fmt", "bgr24", "-s", f"{width}x{height}", "-r", str(fps), "-i", "-"]
+    command += ["-c:v", codec, "-pix_fmt", "yuv420p"]
+    if codec == "libx265":
+        command += ["-x265-params", "log-level=error"]
+    subprocess.run([*command, str(path)], input=b"".join(f.tobytes() for f in frames), check=True)
     return path
 
 

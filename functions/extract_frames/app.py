@@ -12,7 +12,6 @@ import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-import cv2
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from botocore.exceptions import ClientError
@@ -21,7 +20,7 @@ from classroom_common import idempotency, keys, storage
 from classroom_common.errors import InvalidVideo, TransientAwsError, VideoMissing, VideoTooLarge
 from classroom_common.handler import env, logger, metrics, step_handler, tracer
 from classroom_common.models import ExtractedFrames, Frames, Lecture, Part, Segment, Video
-from frames import FIRST_BATCH, Limits, VideoInfo, opened, read_jpegs, sample_indices
+from frames import FIRST_BATCH, Decoder, Limits, VideoInfo, opened, sample_indices
 from lecture import Sampling, sample_frames, segments
 from ranged import RangedObject
 
@@ -67,12 +66,12 @@ def source(video: Video) -> RangedObject:
 
 
 @contextmanager
-def opened_upload(video: Video) -> Iterator[tuple[cv2.VideoCapture, VideoInfo]]:
+def opened_upload(video: Video) -> Iterator[Decoder]:
     """The uploaded video, open for decoding straight from S3, its metadata checked."""
     stream = source(video)
     try:
-        with opened(stream, LIMITS) as capture_and_info:
-            yield capture_and_info
+        with opened(stream, LIMITS) as decoder:
+            yield decoder
             if stream.error:
                 raise missing(video, stream.error) from stream.error
     except InvalidVideo:
@@ -104,11 +103,12 @@ def extract_frames(*, video: Video, artifacts_bucket: str) -> ExtractedFrames:
     lecture, the metadata and the plan of its segments."""
     if video.size > MAX_BYTES:
         raise VideoTooLarge(f"{video.size} bytes is above the limit of {MAX_BYTES} bytes")
-    with opened_upload(video) as (capture, info):
+    with opened_upload(video) as decoder:
+        info = decoder.info
         if info.duration > LECTURE_SECONDS:  # only the header was read: the Map does the rest
             return ExtractedFrames(video=video, frames=metadata(info, artifacts_bucket), lecture=plan(info))
         order = sample_indices(info.frame_count, SAMPLES)
-        jpegs = read_jpegs(capture, info, order[:FIRST_BATCH])
+        jpegs = decoder.jpegs(order[:FIRST_BATCH])
     frames = metadata(info, artifacts_bucket).model_copy(
         update={
             "keys": store(video, jpegs, artifacts_bucket),
@@ -147,8 +147,8 @@ def plan(info: VideoInfo) -> Lecture:
 
 def extracted(video: Video, frames: Frames, indices: list[int]) -> Frames:
     """``frames`` with the frames at ``indices`` in place of its own: decoded straight from S3, stored."""
-    with opened_upload(video) as (capture, info):
-        jpegs = read_jpegs(capture, info, indices)
+    with opened_upload(video) as decoder:
+        jpegs = decoder.jpegs(indices)
     return frames.model_copy(
         update={"keys": store(video, jpegs, frames.bucket), "indices": [index for index, _ in jpegs]}
     )
@@ -157,8 +157,11 @@ def extracted(video: Video, frames: Frames, indices: list[int]) -> Frames:
 @idempotency.once_per_upload(Frames)
 @tracer.capture_method
 def extract_more_frames(*, video: Video, frames: Frames) -> Frames:
-    """The next batch: the frames the first one left (``frames.remaining``)."""
-    return extracted(video, frames, frames.remaining).model_copy(update={"remaining": []})
+    """The next batch: the frames the first one left (``frames.remaining``), but for any the first batch's
+    frames already reached (in a clip of few frames, a skipped frame's place is taken by a later one)."""
+    after = max(frames.indices, default=-1)
+    rest = [index for index in frames.remaining if index > after]
+    return extracted(video, frames, rest).model_copy(update={"remaining": []})
 
 
 @idempotency.once_per_segment(Frames)

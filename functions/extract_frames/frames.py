@@ -2,6 +2,7 @@
 
 import io
 import math
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -12,12 +13,15 @@ import numpy as np
 
 from classroom_common.errors import InvalidVideo, VideoTooLarge
 from classroom_common.models import AGREEING_FRAMES
+from container import declared_size
 
 # The first batch: the fewest frames that can settle the answer, and the earliest samples. Decoding runs
 # on from the keyframe before a frame, and a phone's clip of a few seconds is one keyframe and the
 # frames predicted from it, so the samples at 1/14 and 3/14 of the clip cost less than half of what
 # the middle one alone does (README: Performance).
 FIRST_BATCH = AGREEING_FRAMES
+CAPTURE_OPTIONS = "OPENCV_FFMPEG_CAPTURE_OPTIONS"  # read by OpenCV's FFmpeg backend as a capture opens
+SKIP_UNREFERENCED = "avdiscard;nonref"  # the decoder's skip_frame: pass over the non-reference frames
 SEEK_GAP = 250  # frames; a typical H.264 keyframe interval: shorter gaps are cheaper to decode through
 # Frames are stored no larger than this (longest side): an 8K frame is halved, so what recognition
 # reads, detects on and keeps in memory is bounded whatever the camera, while a face of 40 px at
@@ -68,55 +72,136 @@ def check_limits(info: VideoInfo, limits: Limits) -> None:
         raise VideoTooLarge(f"{info.duration:.0f} s is above the limit of {limits.max_seconds:.0f} s")
 
 
-def read_frames(
-    capture: cv2.VideoCapture, indices: list[int], seek_gap: int = SEEK_GAP
-) -> Iterator[tuple[int, np.ndarray]]:
-    """Yield ``(index, BGR frame)`` for each wanted index, in order.
+class Decoder:
+    """A video open for sampling (a file, or a seekable stream such as ``ranged.RangedObject``): its
+    checked metadata, and its frames at the indices asked for, decoding as little as it can.
 
-    Short gaps are grabbed through (decoded, not converted); a long gap is jumped with a seek, which
-    decodes from the keyframe before the target only, so a long video costs per sample, not per frame.
+    One decoder thread: a Lambda below 1769 MB has less than one vCPU, where more threads only add
+    work (about 10 % more CPU for the same frames here). A short gap between samples is decoded through,
+    skipping the frames nothing else is predicted from (an H.264 clip's non-reference B-frames, half the
+    frames of the sample clips): a sample is then the first frame decoded at or after its index, the
+    same pixels a full decode gives that frame, for about a quarter less decoding. A long gap is jumped
+    with a seek, which decodes from the keyframe before the target only; OpenCV's seek counts decoded
+    frames, so before a seek the video is opened again without skipping.
     """
-    position = 0  # index of the next frame grab() returns
-    for index in sorted(set(indices)):
-        if index - position > seek_gap:
-            capture.set(cv2.CAP_PROP_POS_FRAMES, index)
-            position = index
-        while position < index:
-            if not capture.grab():
-                return
-            position += 1
-        ok, frame = capture.read()
-        position += 1
-        if not ok or frame is None:
-            return
-        yield index, frame
+
+    def __init__(self, source: Path | io.BufferedIOBase, limits: Limits, seek_gap: int = SEEK_GAP) -> None:
+        self._source, self.seek_gap, self._skipping = source, seek_gap, True
+        check_whole(source)
+        self._capture = self._open(skipping=True)
+        try:
+            self.info = info = probe(self._capture)
+            if info.frame_count <= 0 or info.width <= 0 or info.height <= 0:
+                raise InvalidVideo("it has no decodable video frames")
+            if not (math.isfinite(info.fps) and info.fps > 0):  # no times for its frames, no duration
+                raise InvalidVideo(f"its header gives no frame rate ({info.fps})")
+            check_limits(info, limits)
+        except Exception:
+            self.release()
+            raise
+
+    def _open(self, skipping: bool) -> cv2.VideoCapture:
+        params = [cv2.CAP_PROP_N_THREADS, 1]
+        with capture_options(SKIP_UNREFERENCED if skipping else None):
+            if isinstance(self._source, io.IOBase):
+                self._source.seek(0)
+                capture = cv2.VideoCapture(self._source, cv2.CAP_FFMPEG, params)
+            else:
+                capture = cv2.VideoCapture(str(self._source), cv2.CAP_FFMPEG, params)
+        if not capture.isOpened():
+            capture.release()
+            raise InvalidVideo("OpenCV cannot open it as a video (empty, truncated or not an MP4)")
+        return capture
+
+    def release(self) -> None:
+        self._capture.release()
+
+    def _index(self, previous: int) -> int:
+        """The index of the frame just decoded, from its time (the frames skipped before it have none)."""
+        seconds = self._capture.get(cv2.CAP_PROP_POS_MSEC) / 1000
+        return max(previous + 1, round(seconds * self.info.fps))
+
+    def _seek(self, index: int) -> None:
+        """Make ``index`` the next frame decoded, opening the video again without skipping first (OpenCV's
+        seek counts decoded frames, and would land past its target while frames are skipped)."""
+        if self._skipping:
+            self._capture.release()
+            self._capture, self._skipping = self._open(skipping=False), False
+        self._capture.set(cv2.CAP_PROP_POS_FRAMES, index)
+
+    def frames(self, indices: list[int]) -> Iterator[tuple[int, np.ndarray]]:
+        """``(index, BGR frame)`` for each sample in ``indices``, earliest first, decoding no further than
+        the last. A sample the frame of an earlier one already reached is dropped (a clip of few frames)."""
+        position = -1  # the index of the last frame decoded
+        for target in sorted(set(indices)):
+            if target <= position:
+                continue
+            if target - position > self.seek_gap:
+                self._seek(target)
+                position = target - 1
+            while position < target:
+                if self._capture.grab():
+                    position = self._index(position)
+                elif self._skipping:  # the frames left may all be skipped ones (a clip's last few)
+                    self._seek(target)
+                    position = target - 1
+                else:
+                    raise truncated(target, self.info)
+            ok, frame = self._capture.retrieve()
+            if not ok or frame is None:
+                raise truncated(target, self.info)
+            yield position, frame
+
+    def jpegs(self, indices: list[int], quality: int = 90) -> list[tuple[int, bytes]]:
+        """``(index, JPEG)`` for the samples (``frames``), at most ``MAX_FRAME_SIDE`` px."""
+        params = [cv2.IMWRITE_JPEG_QUALITY, quality]
+        return [
+            (index, cv2.imencode(".jpg", bounded(frame), params)[1].tobytes())
+            for index, frame in self.frames(indices)
+        ]
+
+
+def check_whole(source: Path | io.BufferedIOBase) -> None:
+    """Refuse an MP4 shorter than its boxes declare (``container.declared_size``): cut short, whatever
+    frames are sampled from it."""
+    if isinstance(source, io.IOBase):
+        declared, size = declared_size(source), source.seek(0, io.SEEK_END)
+    else:
+        with open(source, "rb") as stream:
+            declared, size = declared_size(stream), stream.seek(0, io.SEEK_END)
+    if declared is not None and declared > size:
+        raise InvalidVideo(f"it is truncated: its MP4 boxes declare {declared} bytes, and it has {size}")
+
+
+def truncated(index: int, info: VideoInfo) -> InvalidVideo:
+    return InvalidVideo(
+        f"it is truncated or corrupt: decoding stopped before frame {index} "
+        f"of the {info.frame_count} its header announces"
+    )
 
 
 @contextmanager
-def opened(source: Path | io.BufferedIOBase, limits: Limits) -> Iterator[tuple[cv2.VideoCapture, VideoInfo]]:
-    """The video (a file, or a seekable stream such as ``ranged.RangedObject``), open for decoding with
-    one thread, and its checked metadata.
-
-    One decoder thread: a Lambda below 1769 MB has less than one vCPU, where more threads only add
-    work (about 10 % more CPU for the same frames here).
-    """
-    params = [cv2.CAP_PROP_N_THREADS, 1]
-    if isinstance(source, io.IOBase):
-        capture = cv2.VideoCapture(source, cv2.CAP_FFMPEG, params)
-    else:
-        capture = cv2.VideoCapture(str(source), cv2.CAP_ANY, params)
+def capture_options(options: str | None) -> Iterator[None]:
+    """OpenCV's FFmpeg backend reads its options from ``CAPTURE_OPTIONS`` as a capture opens."""
+    before = os.environ.pop(CAPTURE_OPTIONS, None)
+    if options:
+        os.environ[CAPTURE_OPTIONS] = options
     try:
-        if not capture.isOpened():
-            raise InvalidVideo("OpenCV cannot open it as a video (empty, truncated or not an MP4)")
-        info = probe(capture)
-        if info.frame_count <= 0 or info.width <= 0 or info.height <= 0:
-            raise InvalidVideo("it has no decodable video frames")
-        if not (math.isfinite(info.fps) and info.fps > 0):  # no times for its frames, no duration to check
-            raise InvalidVideo(f"its header gives no frame rate ({info.fps})")
-        check_limits(info, limits)
-        yield capture, info
+        yield
     finally:
-        capture.release()
+        os.environ.pop(CAPTURE_OPTIONS, None)
+        if before is not None:
+            os.environ[CAPTURE_OPTIONS] = before
+
+
+@contextmanager
+def opened(source: Path | io.BufferedIOBase, limits: Limits, seek_gap: int = SEEK_GAP) -> Iterator[Decoder]:
+    """The video open for sampling (``Decoder``), its metadata checked; released after."""
+    decoder = Decoder(source, limits, seek_gap)
+    try:
+        yield decoder
+    finally:
+        decoder.release()
 
 
 def bounded(frame: np.ndarray, side: int = MAX_FRAME_SIDE) -> np.ndarray:
@@ -126,20 +211,3 @@ def bounded(frame: np.ndarray, side: int = MAX_FRAME_SIDE) -> np.ndarray:
         return frame
     size = (round(frame.shape[1] * scale), round(frame.shape[0] * scale))
     return cv2.resize(frame, size, interpolation=cv2.INTER_AREA)
-
-
-def read_jpegs(
-    capture: cv2.VideoCapture, info: VideoInfo, indices: list[int], quality: int = 90
-) -> list[tuple[int, bytes]]:
-    """``(index, JPEG)`` for each of ``indices``, in that order, decoding no further than the last."""
-    jpegs = {}
-    for index, frame in read_frames(capture, indices):
-        ok, jpeg = cv2.imencode(".jpg", bounded(frame), [cv2.IMWRITE_JPEG_QUALITY, quality])
-        if ok:
-            jpegs[index] = jpeg.tobytes()
-    if missing := sorted(set(indices) - set(jpegs)):
-        raise InvalidVideo(
-            f"it is truncated or corrupt: decoding stopped before frame {missing[0]} "
-            f"of the {info.frame_count} its header announces"
-        )
-    return [(index, jpegs[index]) for index in indices]

@@ -180,8 +180,8 @@ def course_known_faces() -> KnownFaces:
 def clip_jpegs(video: str, samples: int = 6) -> tuple[tuple[int, bytes], ...]:
     """JPEG frames sampled from a bundled clip, exactly as the extract step samples them."""
     frames = import_function_module("extract_frames", "frames")
-    with frames.opened(VIDEOS / video, frames.Limits()) as (capture, info):
-        return tuple(frames.read_jpegs(capture, info, frames.sample_indices(info.frame_count, samples)))
+    with frames.opened(VIDEOS / video, frames.Limits()) as decoder:
+        return tuple(decoder.jpegs(frames.sample_indices(decoder.info.frame_count, samples)))
 
 
 def video_bytes(name: str = "test_0.mp4") -> bytes:
