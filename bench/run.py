@@ -177,9 +177,9 @@ def ours_in_process(clips: list[Path], repeat: int, clock=time.perf_counter) -> 
         for clip in clips:
             started, tally = clock(), recognition.Tally()
             order, decoded = batch(clip, tally, lambda order: order[:first])
-            rest = [index for index in order[first:] if index > max(decoded, default=-1)]
-            if not tally.stable and rest:
-                batch(clip, tally, lambda _: rest)
+            after = max(decoded, default=-1)  # as ExtractMoreFrames: not the frames the first batch reached
+            if not tally.stable and any(index > after for index in order[first:]):
+                batch(clip, tally, lambda order, after=after: [i for i in order[first:] if i > after])
             samples[clip.name].append(clock() - started)
     return {name: statistics.median(values) for name, values in samples.items()}
 
