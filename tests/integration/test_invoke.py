@@ -124,7 +124,7 @@ def test_write_csv_writes_test_0_csv(staged, stack, pools):
         Bucket=OUTPUTS["OutputBucketName"], Key="test_0.attendance.json"
     )
     assert json.loads(attendance["Body"].read())["students"][0]["first_seen"] == pytest.approx(
-        0.417, abs=1e-3
+        0.167, abs=1e-3
     )
     body = stack.deployment.client("s3").get_object(Bucket=OUTPUTS["OutputBucketName"], Key="test_0.csv")
     rows = list(csv.DictReader(io.StringIO(body["Body"].read().decode())))
