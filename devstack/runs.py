@@ -204,7 +204,8 @@ def wait(
     """Wait until every upload's execution has finished; outcomes in upload order.
 
     ``on_progress(finished)`` is told each time more have finished. Listing executions is not free on
-    moto's server, so while many are running the list is read once a second.
+    moto's server, so while many are running the list is read once a second, and an execution is
+    described once, when the list shows it finished.
     """
     sfn = deployment.client("stepfunctions")
     by_key: dict[tuple[str, str], list[int]] = {}
@@ -220,17 +221,16 @@ def wait(
             raise TimeoutError(f"no outcome after {timeout:.0f} s for {missing}")
         for item in executions(deployment):
             arn = item["executionArn"]
-            if arn not in seen:
+            if item["status"] == "RUNNING" or arn in used:
+                continue
+            if arn not in seen:  # described once, when it has finished
                 described = sfn.describe_execution(executionArn=arn)
                 seen[arn] = (identity(described["input"]), described)
             who, described = seen[arn]
-            if who is None or item["status"] == "RUNNING" or arn in used:
+            if who is None:
                 continue
             for i in by_key.get(who[:2], []):
                 if i not in done and _for(uploads[i], who, item["startDate"].timestamp()):
-                    if described["status"] == "RUNNING":  # described while it ran: read it again
-                        described = sfn.describe_execution(executionArn=arn)
-                        seen[arn] = (who, described)
                     done[i] = outcome(uploads[i], described)
                     used.add(arn)
                     break

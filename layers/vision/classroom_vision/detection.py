@@ -69,13 +69,14 @@ def load() -> None:
         _detector(use)
 
 
-def _run(use: str, bgr: np.ndarray) -> Rows:
-    """YuNet on ``bgr``, rows in its pixels."""
+def _run(use: str, rgb: np.ndarray) -> Rows:
+    """YuNet on ``rgb`` (a scaled frame or a crop), rows in its pixels."""
     detector = _detector(use)
-    size = (bgr.shape[1], bgr.shape[0])
+    size = (rgb.shape[1], rgb.shape[0])
     if detector.getInputSize() != size:
         detector.setInputSize(size)
-    _, faces = detector.detect(bgr)
+    # YuNet was trained on BGR: converted here, on the detector's input, not on the whole frame.
+    _, faces = detector.detect(cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR))
     return np.zeros((0, 15), np.float32) if faces is None else faces
 
 
@@ -107,13 +108,13 @@ def _suppress(rows: Rows) -> Rows:
     return np.array(kept, np.float32).reshape(-1, 15)
 
 
-def _second_look(bgr: np.ndarray, row: np.ndarray) -> np.ndarray | None:
+def _second_look(rgb: np.ndarray, row: np.ndarray) -> np.ndarray | None:
     """The candidate detected again on a crop of the full-size frame around it, or None."""
     x, y, w, h = (float(v) for v in row[:4])
     side = max(1, round(VERIFY_CONTEXT * max(w, h)))
     x0, y0 = round(x + w / 2 - side / 2), round(y + h / 2 - side / 2)
-    height, width = bgr.shape[:2]
-    crop = bgr[max(0, y0) : min(height, y0 + side), max(0, x0) : min(width, x0 + side)]
+    height, width = rgb.shape[:2]
+    crop = rgb[max(0, y0) : min(height, y0 + side), max(0, x0) : min(width, x0 + side)]
     if crop.size == 0:
         return None
     pad = (max(0, -y0), max(0, y0 + side - height), max(0, -x0), max(0, x0 + side - width))
@@ -141,9 +142,8 @@ def _hog_like(row: np.ndarray) -> Box:
 
 def detect(rgb: np.ndarray) -> list[Box]:
     """Every face in an RGB picture (what dlib and the encoder read), as HOG-like boxes in its pixels."""
-    bgr = cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR)  # YuNet was trained on BGR
-    scale = SIDE / max(bgr.shape[:2])
-    main = _resize(bgr, scale)
+    scale = SIDE / max(rgb.shape[:2])
+    main = _resize(rgb, scale)
     rows = [_run("main", main) / np.r_[[scale] * 14, 1]]
     close = _run("close", _resize(main, CLOSE_SIDE / SIDE))
     close = close[close[:, 2] >= CLOSE_MIN]
@@ -154,6 +154,6 @@ def detect(rgb: np.ndarray) -> list[Box]:
             accepted.append(row)
         elif looked < MAX_VERIFY:
             looked += 1
-            if (better := _second_look(bgr, row)) is not None:
+            if (better := _second_look(rgb, row)) is not None:
                 accepted.append(better)
     return [_hog_like(row) for row in _suppress(np.array(accepted, np.float32).reshape(-1, 15))]
