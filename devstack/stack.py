@@ -63,7 +63,8 @@ class LocalStack:
         logging.getLogger("moto.stepfunctions.parser").setLevel(logging.CRITICAL)
         seams.install(self._invoke)
         default_user_config["stepfunctions"]["execute_state_machine"] = True
-        # Keep-alive: boto3 reuses its connections instead of opening one per request.
+        # HTTP/1.1 responses; werkzeug still closes the connection after each one, so boto3 opens one per
+        # request (no keep-alive: README, Benchmark).
         MotoRequestHandler.protocol_version = "HTTP/1.1"
         self._server = ThreadedMotoServer(ip_address="127.0.0.1", port=self.port, verbose=False)
         self._server.start()
