@@ -3,7 +3,6 @@
 import argparse
 import importlib
 import logging
-import signal
 import sys
 import time
 from contextlib import ExitStack
@@ -12,6 +11,7 @@ from pathlib import Path
 from devstack import history as history_
 from devstack import runs, seeding
 from devstack.deployment import Deployment
+from devstack.stopping import stop_on_signals
 
 # Modules adding a subcommand: each has ``register(subparsers, add_target=, deployment=)``.
 EXTENSIONS: tuple[str, ...] = ("enroll", "workload", "invoke", "view")
@@ -58,7 +58,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 def cmd_up(args: argparse.Namespace) -> int:
     from devstack.stack import LocalStack
 
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))  # stops like Ctrl-C, the stack shut down cleanly
+    stop_on_signals()
     with LocalStack(port=args.port) as stack:
         print(seeding.seed(stack.deployment), file=sys.stderr)
         print(f"local stack on {stack.endpoint}  (aws --endpoint-url {stack.endpoint} …; Ctrl-C stops it)")

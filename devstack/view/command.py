@@ -1,7 +1,6 @@
 """`classroom view`: the subcommand, and a demo that gives the page runs to show."""
 
 import argparse
-import signal
 import sys
 import tempfile
 from collections.abc import Callable
@@ -10,6 +9,7 @@ from pathlib import Path
 
 from devstack import runs, seeding
 from devstack.deployment import Deployment
+from devstack.stopping import stop_on_signals
 from devstack.view.server import HOST, ViewServer
 
 
@@ -31,7 +31,7 @@ def cmd_view(
     if args.demo and args.stack:
         print("--demo uploads sample videos; use it with the local stack, not --stack", file=sys.stderr)
         return 2
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))  # stops like Ctrl-C, the stack shut down cleanly
+    stop_on_signals()
     with ExitStack() as resources:
         target = deployment(args, resources)
         try:

@@ -20,10 +20,14 @@ pytestmark = pytest.mark.stack
 STOPS_WITHIN = 5.0
 
 
-def start(*args: str) -> tuple[subprocess.Popen, str]:
-    """`classroom ARGS` in a new session (as a terminal runs it), and the first URL it prints."""
+def start(*args: str, sigint_ignored: bool = False) -> tuple[subprocess.Popen, str]:
+    """`classroom ARGS` in a new session (as a terminal runs it), and the first URL it prints; with
+    ``sigint_ignored``, as a script's background job starts it: SIGINT ignored, inherited from its shell."""
+    command = [sys.executable, "-m", "devstack.cli", *args]
+    if sigint_ignored:
+        command = ["sh", "-c", 'trap "" INT; exec "$@"', "sh", *command]
     proc = subprocess.Popen(
-        [sys.executable, "-m", "devstack.cli", *args],
+        command,
         cwd=ROOT,
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
@@ -130,9 +134,13 @@ def test_up_executions_view_and_stopping(tmp_path):
     assert gone(workers) == []
 
 
-@pytest.mark.parametrize("how", [signal.SIGTERM, signal.SIGINT])
-def test_a_view_with_its_own_stack_stops_and_leaves_no_worker(how):
-    viewer, _ = start("view", "--port", "0")
+@pytest.mark.parametrize(
+    ("how", "sigint_ignored"),
+    [(signal.SIGTERM, False), (signal.SIGINT, False), (signal.SIGINT, True)],
+    ids=["SIGTERM", "Ctrl-C", "Ctrl-C, started with SIGINT ignored"],
+)
+def test_a_view_with_its_own_stack_stops_and_leaves_no_worker(how, sigint_ignored):
+    viewer, _ = start("view", "--port", "0", sigint_ignored=sigint_ignored)
     workers = children(viewer.pid)
     assert len(workers) >= 5
     assert stop(viewer, how) < STOPS_WITHIN
