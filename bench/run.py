@@ -177,9 +177,9 @@ def ours_in_process(clips: list[Path], repeat: int, clock=time.perf_counter) -> 
         for clip in clips:
             started, tally = clock(), recognition.Tally()
             order, decoded = batch(clip, tally, lambda order: order[:first])
-            after = max(decoded, default=-1)  # as ExtractMoreFrames: not the frames the first batch reached
-            if not tally.stable and any(index > after for index in order[first:]):
-                batch(clip, tally, lambda order, after=after: [i for i in order[first:] if i > after])
+            rest = frames.still_to_decode(order[first:], decoded)  # as ExtractFrames lists them
+            if not tally.stable and rest:
+                batch(clip, tally, lambda _, rest=rest: rest)
             samples[clip.name].append(clock() - started)
     return {name: statistics.median(values) for name, values in samples.items()}
 

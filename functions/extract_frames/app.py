@@ -20,7 +20,7 @@ from classroom_common import idempotency, keys, storage
 from classroom_common.errors import InvalidVideo, TransientAwsError, VideoMissing, VideoTooLarge
 from classroom_common.handler import env, logger, metrics, step_handler, tracer
 from classroom_common.models import ExtractedFrames, Frames, Lecture, Part, Segment, Video
-from frames import FIRST_BATCH, Decoder, Limits, VideoInfo, opened, sample_indices
+from frames import FIRST_BATCH, Decoder, Limits, VideoInfo, opened, sample_indices, still_to_decode
 from lecture import Sampling, sample_frames, segments
 from ranged import RangedObject
 
@@ -113,7 +113,7 @@ def extract_frames(*, video: Video, artifacts_bucket: str) -> ExtractedFrames:
         update={
             "keys": store(video, jpegs, artifacts_bucket),
             "indices": [index for index, _ in jpegs],
-            "remaining": order[FIRST_BATCH:],
+            "remaining": still_to_decode(order[FIRST_BATCH:], [index for index, _ in jpegs]),
         }
     )
     return ExtractedFrames(video=video, frames=frames)
@@ -157,11 +157,8 @@ def extracted(video: Video, frames: Frames, indices: list[int]) -> Frames:
 @idempotency.once_per_upload(Frames)
 @tracer.capture_method
 def extract_more_frames(*, video: Video, frames: Frames) -> Frames:
-    """The next batch: the frames the first one left (``frames.remaining``), but for any the first batch's
-    frames already reached (in a clip of few frames, a skipped frame's place is taken by a later one)."""
-    after = max(frames.indices, default=-1)
-    rest = [index for index in frames.remaining if index > after]
-    return extracted(video, frames, rest).model_copy(update={"remaining": []})
+    """The next batch: the frames the first one left (``frames.remaining``)."""
+    return extracted(video, frames, frames.remaining).model_copy(update={"remaining": []})
 
 
 @idempotency.once_per_segment(Frames)

@@ -5,17 +5,15 @@ the frames past the cut are missing, and a sample of the clip may not reach them
 level of the file declare their sizes, so a file shorter than their sum was cut, whatever is sampled.
 """
 
-import io
 import struct
 from typing import BinaryIO
 
 SIGNATURE = b"ftyp"  # the first box of an ISO base media file
 
 
-def declared_size(stream: BinaryIO) -> int | None:
-    """The bytes the file's top-level boxes add up to, or None if it is not an ISO base media file (its
-    decoder judges it then). Reads each box's header only: a few bytes at the start of each box."""
-    size = stream.seek(0, io.SEEK_END)
+def declared_size(stream: BinaryIO, size: int) -> int | None:
+    """The bytes the top-level boxes of the file (``size`` bytes) add up to, or None if it is not an ISO
+    base media file (its decoder judges it then). Reads each box's header only: a few bytes a box."""
     offset = 0
     while offset < size:
         stream.seek(offset)

@@ -165,12 +165,21 @@ def check_whole(source: Path | io.BufferedIOBase) -> None:
     """Refuse an MP4 shorter than its boxes declare (``container.declared_size``): cut short, whatever
     frames are sampled from it."""
     if isinstance(source, io.IOBase):
-        declared, size = declared_size(source), source.seek(0, io.SEEK_END)
+        size = source.seek(0, io.SEEK_END)
+        declared = declared_size(source, size)
     else:
+        size = source.stat().st_size
         with open(source, "rb") as stream:
-            declared, size = declared_size(stream), stream.seek(0, io.SEEK_END)
+            declared = declared_size(stream, size)
     if declared is not None and declared > size:
         raise InvalidVideo(f"it is truncated: its MP4 boxes declare {declared} bytes, and it has {size}")
+
+
+def still_to_decode(samples: list[int], decoded: list[int]) -> list[int]:
+    """The ``samples`` after the last frame a batch ``decoded``: a sample on a skipped frame is served by a
+    later frame, which in a clip of few frames may already be past the next samples."""
+    last = max(decoded, default=-1)
+    return [index for index in samples if index > last]
 
 
 def truncated(index: int, info: VideoInfo) -> InvalidVideo:
