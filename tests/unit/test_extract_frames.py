@@ -19,6 +19,16 @@ VIDEO = "test_0.mp4"
 FIRST_BATCH = import_function_module("extract_frames", "frames").FIRST_BATCH  # before any asking for more
 
 
+def every_frame(path) -> list[np.ndarray]:
+    """Every frame of the video at ``path``, decoded in full by OpenCV, independently of the step."""
+    capture = cv2.VideoCapture(str(path))
+    frames = []
+    while (read := capture.read())[0]:
+        frames.append(read[1])
+    capture.release()
+    return frames
+
+
 @cache
 def probe(name: str) -> dict:
     """The clip's metadata and every decoded frame, read independently of the step."""
@@ -28,14 +38,8 @@ def probe(name: str) -> dict:
         "width": int(capture.get(cv2.CAP_PROP_FRAME_WIDTH)),
         "height": int(capture.get(cv2.CAP_PROP_FRAME_HEIGHT)),
     }
-    frames = []
-    while True:
-        ok, frame = capture.read()
-        if not ok:
-            break
-        frames.append(frame)
     capture.release()
-    return {**info, "frames": frames}
+    return {**info, "frames": every_frame(path_of(name))}
 
 
 @pytest.fixture
@@ -237,15 +241,6 @@ def moving(count: int, size: tuple[int, int] = (320, 240)) -> list[np.ndarray]:
         frame = np.roll(base, 2 * i, axis=1)
         cv2.rectangle(frame, (10 + 3 * i, 40), (60 + 3 * i, 90), (255, 255, 255), -1)
         frames.append(frame)
-    return frames
-
-
-def every_frame(path) -> list[np.ndarray]:
-    capture = cv2.VideoCapture(str(path))
-    frames = []
-    while (read := capture.read())[0]:
-        frames.append(read[1])
-    capture.release()
     return frames
 
 
