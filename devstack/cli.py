@@ -5,7 +5,7 @@ import importlib
 import logging
 import sys
 import time
-from contextlib import ExitStack
+from contextlib import ExitStack, suppress
 from pathlib import Path
 
 from devstack import history as history_
@@ -61,15 +61,14 @@ def cmd_up(args: argparse.Namespace) -> int:
     stop_on_signals()
     with LocalStack(port=args.port) as stack:
         print(seeding.seed(stack.deployment), file=sys.stderr)
-        print(f"local stack on {stack.endpoint}  (aws --endpoint-url {stack.endpoint} …; Ctrl-C stops it)")
-        for name, value in stack.deployment.outputs.items():
-            print(f"  {name}: {value}")
-        sys.stdout.flush()
-        try:
+        with suppress(KeyboardInterrupt):  # from the line that says Ctrl-C stops it on
+            endpoint = stack.endpoint
+            print(f"local stack on {endpoint}  (aws --endpoint-url {endpoint} …; Ctrl-C stops it)")
+            for name, value in stack.deployment.outputs.items():
+                print(f"  {name}: {value}")
+            sys.stdout.flush()
             while True:
                 time.sleep(3600)
-        except KeyboardInterrupt:
-            pass
     return 0
 
 

@@ -42,8 +42,8 @@ def cmd_view(
         resources.callback(server.server_close)
         if args.demo:
             demo(target)
-        print(f"classroom view on {server.url}  (Ctrl-C stops it)", flush=True)
-        with suppress(KeyboardInterrupt):
+        with suppress(KeyboardInterrupt):  # from the line that says Ctrl-C stops it on
+            print(f"classroom view on {server.url}  (Ctrl-C stops it)", flush=True)
             server.serve_forever()
     return 0
 
