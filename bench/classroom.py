@@ -1,6 +1,6 @@
 """``make bench``, classroom part: classroom clips through the local stack, face_recognition beside.
 
-1. Clips: ``CLIPS`` generated deterministically with tests/scenes.py (a still with camera sway, flicker
+1. Clips: ``CLIPS`` generated deterministically with synthetic/scenes.py (a still with camera sway, flicker
    and noise, 1.5 s at 12 fps, as tests/integration/test_classroom.py builds them): the eight students
    with a back row 40-60 px wide at 1080p, at 1920x1080 and DCI 4K with different seeds, a small face
    beside a big one, rooms of people who are not students, and a class of 60 or more.
@@ -67,8 +67,8 @@ class Truth:
 
 def make_clips(folder: Path) -> dict[str, tuple[Path, Truth]]:
     """Every clip of ``CLIPS`` written to ``folder``, with what is in it."""
-    from tests.clips import write_clip
-    from tests.scenes import classroom_frame, jitter
+    from synthetic.clips import write_clip
+    from synthetic.scenes import classroom_frame, jitter
 
     made = {}
     for i, clip in enumerate(CLIPS):

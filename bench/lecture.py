@@ -35,7 +35,7 @@ MEASURED = ("ExtractFramesFunction", "RecognizeFacesFunction")
 
 def make_lecture(path: Path, minutes: int) -> Path:
     """The tests' lecture: an empty room, one student in the middle 20 minutes, one from minute 30."""
-    from tests.clips import still, write_lecture
+    from synthetic.clips import still, write_lecture
 
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)

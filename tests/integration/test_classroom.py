@@ -1,6 +1,6 @@
 """Every student in the room, through the local stack: classroom clips built from the sample clips' faces.
 
-The clips are generated here, deterministically (``tests/scenes.py``): a back row of faces 40–60 px
+The clips are generated here, deterministically (``synthetic/scenes.py``): a back row of faces 40–60 px
 wide at 1080p beside a front row of 100–230 px, the same at 720p and in DCI 4K, a small face beside a
 big one, a room of people who are not students, a class of 60, and an empty room full of posters.
 """
@@ -10,8 +10,8 @@ import dataclasses
 import pytest
 
 from devstack import runs
-from tests.clips import write_clip
-from tests.scenes import STUDENTS, Scene, classroom_frame, compose, jitter, placements
+from synthetic.clips import write_clip
+from synthetic.scenes import STUDENTS, Scene, classroom_frame, compose, jitter, placements
 
 pytestmark = pytest.mark.stack
 EVERYONE = sorted(s.name for s in STUDENTS)

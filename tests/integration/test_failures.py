@@ -12,7 +12,7 @@ import pytest
 
 from classroom_common import keys
 from devstack import history, runs
-from tests.clips import blank, write_clip
+from synthetic.clips import blank, write_clip
 from tests.conftest import MAX_VIDEO_BYTES, SAMPLES
 
 pytestmark = pytest.mark.stack

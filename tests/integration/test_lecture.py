@@ -7,7 +7,7 @@ import pytest
 
 from devstack import history, runs
 from devstack.view import pages
-from tests.clips import still, write_lecture
+from synthetic.clips import still, write_lecture
 from tests.conftest import SAMPLES
 
 pytestmark = pytest.mark.stack
