@@ -8,7 +8,7 @@
    students found / expected, wrong names (a name of someone not in the scene), unknown faces; the CPU
    seconds the ExtractFrames and RecognizeFaces worker processes used over the burst (/proc), per clip;
    the peak resident memory (VmHWM) of the RecognizeFaces workers, a class of 60 among the clips.
-3. Ours in process: the same recognition work alone per clip (bench.run.ours_in_process), CPU seconds.
+3. Ours in process: the same recognition work alone per clip (bench.in_process.ours_in_process), CPU seconds.
 4. The reference, face_recognition's default, in this process on the same clips: the frames our
    sampling takes (``sample_indices``: the FrameSamples frames at the centres of equal slices, all of them),
    ``face_locations`` on the full-size frame (HOG, upsampled once), ``face_encodings`` of every face,
@@ -93,8 +93,7 @@ def judged(named: list[str], unknown: int | None, truth: Truth) -> dict:
 def class_alone(stack, made: dict[str, tuple[Path, Truth]]) -> float | None:
     """RecognizeFaces' peak memory over the class clip uploaded again alone, the workers' peaks reset
     first (to their resident size then): the 60 faces in a frame, not the burst's largest frames."""
-    from bench.lecture import reset_peak
-    from bench.run import vm_hwm_mb
+    from bench.proc import reset_peak, vm_hwm_mb
     from devstack import runs
 
     name = next((c.name for c in CLIPS if c.layout == "class"), None)
@@ -110,8 +109,7 @@ def class_alone(stack, made: dict[str, tuple[Path, Truth]]) -> float | None:
 
 def run_stack(made: dict[str, tuple[Path, Truth]], workers: int) -> dict:
     """Every clip uploaded at once on a fresh local stack: outcomes, worker CPU and peak memory."""
-    from bench.lecture import cpu_seconds
-    from bench.run import vm_hwm_mb
+    from bench.proc import cpu_seconds, vm_hwm_mb
     from devstack import seeding, workload
     from devstack.stack import LocalStack
 
@@ -212,7 +210,8 @@ def totals(per_clip: list[dict], side: str) -> dict:
 def measure(out: Path, workers: int = 2) -> dict:
     """The whole classroom part: clips, stack, in process, reference; writes ``out``/classroom.json."""
     from bench import encoders
-    from bench.run import machine, memory_target, ours_in_process
+    from bench.host import machine, memory_target
+    from bench.in_process import ours_in_process
     from devstack.template import Template
 
     memory_mb = Template().function("RecognizeFacesFunction").memory
@@ -295,7 +294,8 @@ def measure(out: Path, workers: int = 2) -> dict:
         "cpu_ratio_in_process": reference_cpu / in_process_cpu if in_process_cpu else float("inf"),
         "method": {
             "ours": "CPU (user + system, /proc) of the ExtractFrames and RecognizeFaces worker processes "
-            "over the burst, divided by the clips; in process: bench.run.ours_in_process, time.process_time",
+            "over the burst, divided by the clips; in process: bench.in_process.ours_in_process, "
+            "time.process_time",
             "reference": "face_recognition 1.3 in this process: the FrameSamples frames of sample_indices, "
             "face_locations (HOG, full size, upsample 1), face_encodings of every face, the nearest known "
             f"face at the MatchThreshold, names seen in >= {VOTES} frames; time.process_time, decoding "

@@ -22,7 +22,7 @@ import threading
 import time
 from pathlib import Path
 
-from bench.run import vm_hwm_mb
+from bench.proc import cpu_seconds, reset_peak, vm_hwm_mb
 from devstack import history, runs
 from devstack.seeding import seed
 from devstack.stack import LocalStack
@@ -45,17 +45,6 @@ def make_lecture(path: Path, minutes: int) -> Path:
         ]
         write_lecture(path, minutes, people)
     return path
-
-
-def reset_peak(pid: int) -> None:
-    """Start the process's VmHWM again from its current resident size (Linux: clear_refs 5)."""
-    Path(f"/proc/{pid}/clear_refs").write_text("5")
-
-
-def cpu_seconds(pid: int) -> float:
-    """User and system CPU time of a process so far (Linux /proc)."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def dir_bytes(path: Path) -> int:

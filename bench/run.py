@@ -28,10 +28,13 @@ import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from classroom_vision.known_faces import from_course_pickle
+from bench.host import machine, memory_target
+from bench.in_process import ours_in_process
+from bench.proc import vm_hwm_mb
 from devstack import history, runs, seeding, workload
 from devstack.deployment import Deployment
 
@@ -40,18 +43,6 @@ TASKS = ("ExtractFrames", "RecognizeFaces", "LookupStudents", "WriteCsv")
 WORK_STATES = ("ExtractFrames", "ExtractMoreFrames", "RecognizeFaces")  # decode, detect, encode, match
 TARGET_WORKLOAD_RATIO = 4.0  # the whole workload, the baseline as a loop / ours, every video correct
 TARGET_RATIO = 4.0  # recognition work per clip, baseline / ours
-TARGET_MEMORY_MB = 512.0  # RecognizeFaces peak resident memory
-
-
-def vm_hwm_mb(pid: int) -> float | None:
-    """Peak resident set size of a process (Linux /proc), in MiB."""
-    try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024
-    except OSError:
-        return None
-    return None
 
 
 def step_seconds(deployment: Deployment, arns: list[str]) -> tuple[dict[str, list[float]], dict[str, dict]]:
@@ -147,43 +138,6 @@ def ours_per_clip(deployment: Deployment, clips: list[Path], repeat: int) -> dic
     return result
 
 
-def ours_in_process(clips: list[Path], repeat: int, clock=time.perf_counter) -> dict[str, float]:
-    """The recognition work alone — decode, detect, encode, match — per clip: the same code the two
-    Lambdas run (frames.Decoder.jpegs by batch, recognition.recognize_frames), without S3 or Lambda;
-    timed by ``clock`` (wall time, or ``time.process_time`` for this process's CPU)."""
-    from classroom_vision.faces import load_models
-    from devstack.function_path import import_module
-    from devstack.template import Template
-
-    template = Template()
-    frames = import_module(template.function("ExtractFramesFunction"), "frames")
-    recognition = import_module(template.function("RecognizeFacesFunction"), "recognition")
-    load_models()
-    known = from_course_pickle(seeding.SAMPLE_ENCODINGS.read_bytes())
-    samples_per_clip, threshold = int(template.ref("FrameSamples")), float(template.ref("MatchThreshold"))
-    max_faces = int(template.ref("MaxFacesPerFrame"))
-
-    def batch(clip: Path, tally, pick) -> tuple[list[int], list[int]]:
-        """The samples, and the frames decoded for those ``pick`` chose (as ExtractFrames reads them)."""
-        with frames.opened(clip, frames.Limits()) as decoder:
-            order = frames.sample_indices(decoder.info.frame_count, samples_per_clip)
-            jpegs = decoder.jpegs(pick(order))
-        recognition.recognize_frames(len(jpegs), lambda i: jpegs[i][1], known, threshold, max_faces, tally)
-        return order, [index for index, _ in jpegs]
-
-    first = frames.FIRST_BATCH
-    samples: dict[str, list[float]] = {c.name: [] for c in clips}
-    for _ in range(repeat):
-        for clip in clips:
-            started, tally = clock(), recognition.Tally()
-            order, decoded = batch(clip, tally, lambda order: order[:first])
-            rest = frames.still_to_decode(order[first:], decoded)  # as ExtractFrames lists them
-            if not tally.stable and rest:
-                batch(clip, tally, lambda _, rest=rest: rest)
-            samples[clip.name].append(clock() - started)
-    return {name: statistics.median(values) for name, values in samples.items()}
-
-
 def baseline_per_clip(clips: list[Path], repeat: int) -> dict[str, dict]:
     from bench import baseline
 
@@ -257,32 +211,28 @@ def chart(path: Path, work: dict, per_clip: list[dict], baseline_completion: lis
     plt.close(fig)
 
 
-def memory_target(what: str, peak_mb: float | None) -> dict:
-    """The memory target's line: ``peak_mb`` (VmHWM, MiB) under TARGET_MEMORY_MB."""
-    return {
-        "target": f"{what} < {TARGET_MEMORY_MB:.0f} MB",
-        "value": f"{peak_mb:.0f} MiB" if peak_mb is not None else "unknown",
-        "passed": peak_mb is not None and peak_mb < TARGET_MEMORY_MB,
-    }
-
-
-def machine(load_before: tuple, encoding_before: dict, encoding_after: dict, started: float) -> dict:
-    """The host around a run: cores, load average and one encoding's time before and after."""
-    return {
-        "cpus": os.cpu_count(),
-        "load_before": load_before,
-        "load_after": os.getloadavg(),
-        "encoding_before": encoding_before,
-        "encoding_after": encoding_after,
-        "bench_seconds": time.perf_counter() - started,
-    }
-
-
 def label_of(name: str | None, students: dict[str, tuple[str, str]]) -> tuple[str, str] | None:
     return students.get(name) if name else None
 
 
-def main(argv: list[str] | None = None) -> int:
+@dataclass
+class Measured:
+    """What the first part measured, before anything is compared."""
+
+    clips: list[Path]
+    mapping: dict[str, tuple[str, str]]
+    work: dict  # the burst (run_workload)
+    ours: dict[str, dict]  # each clip alone through the stack (ours_per_clip)
+    memory: dict[str, dict]  # the workers' peaks after the burst and the rounds
+    baseline: dict[str, dict]
+    work_in_process: dict[str, float]
+    decoding: list  # decode_cost.DecodeCost per clip
+    load_before: tuple
+    encoding_before: dict
+    started: float  # time.perf_counter() when the bench began
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="bench", description=__doc__.splitlines()[0])
     parser.add_argument("--count", type=int, default=100, help="uploads in the workload (default 100)")
     parser.add_argument("--workers", type=int, default=2, help="worker processes per function (default 2)")
@@ -290,14 +240,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=ROOT / "bench-results")
     parser.add_argument("--strict", action="store_true", help="exit 1 when a target is missed")
     parser.add_argument("--only", choices=["classroom"], help="run only this part (bench/classroom.py)")
-    args = parser.parse_args(argv)
-    if args.only == "classroom":
-        from bench import classroom
+    return parser.parse_args(argv)
 
-        return classroom.main(
-            [f"--out={args.out}", f"--workers={args.workers}", *(["--strict"] * args.strict)]
-        )
 
+def measure(args: argparse.Namespace) -> Measured:
+    """The workload and the per-clip rounds on a fresh stack, then the baseline, the work in process
+    and decoding, each clip ``args.repeat`` times; progress on stderr."""
     from bench import decode_cost, encoders
     from devstack.stack import LocalStack
     from devstack.template import Template
@@ -305,10 +253,8 @@ def main(argv: list[str] | None = None) -> int:
     # This process's encoder (the timings and the in-process work) gets the threads RecognizeFaces gets.
     memory_mb = Template().function("RecognizeFacesFunction").memory
     os.environ.setdefault("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", str(memory_mb))
-    args.out.mkdir(parents=True, exist_ok=True)
     mapping = workload.read_mapping(seeding.SAMPLES / "mapping")
     clips = workload.clips(seeding.SAMPLE_VIDEOS)
-    students = {s["name"]: (s["major"], s["year"]) for s in json.loads(seeding.SAMPLE_STUDENTS.read_text())}
     load_before = os.getloadavg()
     started = time.perf_counter()
     encoding_before = encoders.encode_ms()
@@ -317,7 +263,6 @@ def main(argv: list[str] | None = None) -> int:
         f"one face encoding here now: {encoders.summary(encoding_before)}",
         file=sys.stderr,
     )
-
     with (
         tempfile.TemporaryDirectory() as tmp,
         LocalStack(workdir=Path(tmp), max_workers=args.workers, warm_workers=args.workers) as stack,
@@ -327,61 +272,100 @@ def main(argv: list[str] | None = None) -> int:
         work = run_workload(stack, args.count, mapping, clips)
         print(f"ours per clip: the {len(clips)} clips one at a time, {args.repeat}×…", file=sys.stderr)
         ours = ours_per_clip(stack.deployment, clips, args.repeat)
-        mem = memory(stack)
+        peaks = memory(stack)
     print(f"baseline per clip: the {len(clips)} clips, {args.repeat}×…", file=sys.stderr)
     base = baseline_per_clip(clips, args.repeat)
     print(f"ours per clip in process: the {len(clips)} clips, {args.repeat}×…", file=sys.stderr)
     work_in_process = ours_in_process(clips, args.repeat)
     print(f"decoding: the {len(clips)} clips, {args.repeat}×…", file=sys.stderr)
     decoding = decode_cost.measure_clips(clips, args.repeat)
+    return Measured(
+        clips,
+        mapping,
+        work,
+        ours,
+        peaks,
+        base,
+        work_in_process,
+        decoding,
+        load_before,
+        encoding_before,
+        started,
+    )
 
-    per_clip = []
-    for clip in clips:
-        expected = mapping.get(clip.name)
-        ours_got = [(s["major"], s["year"]) for s in ours[clip.name]["students"]]
-        base_got = label_of(base[clip.name]["name"], students)
-        per_clip.append(
+
+def per_clip_rows(measured: Measured) -> list[dict]:
+    """Each clip: ours through the stack and in process beside the baseline, each judged."""
+    students = {s["name"]: (s["major"], s["year"]) for s in json.loads(seeding.SAMPLE_STUDENTS.read_text())}
+    rows = []
+    for clip in measured.clips:
+        expected = measured.mapping.get(clip.name)
+        ours, base = measured.ours[clip.name], measured.baseline[clip.name]
+        ours_got = [(s["major"], s["year"]) for s in ours["students"]]
+        base_got = label_of(base["name"], students)
+        rows.append(
             {
                 "clip": clip.name,
                 "expected": expected,
-                "ours_seconds": ours[clip.name]["seconds"],
-                "ours_work_seconds": work_in_process[clip.name],
-                "ours_states": ours[clip.name]["states"],
+                "ours_seconds": ours["seconds"],
+                "ours_work_seconds": measured.work_in_process[clip.name],
+                "ours_states": ours["states"],
                 "ours_correct": workload.Check(clip.name, expected, ours_got, "SUCCEEDED").correct,
-                "baseline_seconds": base[clip.name]["seconds"],
-                "baseline_decode_seconds": base[clip.name]["decode_seconds"],
-                "baseline_name": base[clip.name]["name"],
-                "baseline_frames": [base[clip.name]["frames_examined"], base[clip.name]["frames_extracted"]],
+                "baseline_seconds": base["seconds"],
+                "baseline_decode_seconds": base["decode_seconds"],
+                "baseline_name": base["name"],
+                "baseline_frames": [base["frames_examined"], base["frames_extracted"]],
                 "baseline_correct": workload.Check(
                     clip.name, expected, [base_got] if base_got else [], "SUCCEEDED"
                 ).correct,
             }
         )
+    return rows
+
+
+def baseline_loop(jobs: list[dict], per_clip: list[dict]) -> list[float]:
+    """The baseline as one loop over the workload's uploads: when each one is done."""
+    base_by_clip = {c["clip"]: c["baseline_seconds"] for c in per_clip}
+    done, elapsed = [], 0.0
+    for job in jobs:
+        elapsed += base_by_clip[job["clip"]]
+        done.append(elapsed)
+    return done
+
+
+def work_estimate(jobs: list[dict], ours: dict[str, dict], workers: int) -> dict:
+    """The burst's states without the queueing (each clip's quiet medians times its uploads), and the
+    least time they take on this machine's cores."""
+    per_state: dict[str, float] = {}
+    for job in jobs:
+        for state, seconds in ours[job["clip"]]["states"].items():
+            per_state[state] = per_state.get(state, 0.0) + seconds
+    cores = os.cpu_count() or 1
+    bound = max(
+        sum(per_state.values()) / min(cores, workers * len(TASKS)),
+        *(per_state.get(t, 0.0) / min(cores, workers) for t in TASKS),
+    )
+    return {
+        "per_state": per_state,
+        "lower_bound_seconds": bound,
+        "note": "sum over the uploads of each clip's per-state seconds when run alone; the bound "
+        "divides by the cores (or the workers per function, if fewer)",
+    }
+
+
+def compare(args: argparse.Namespace, measured: Measured) -> dict:
+    """Everything bench.json holds: ratios, targets, and the measurements they come from."""
+    from bench import decode_cost, encoders
+
+    work, per_clip = measured.work, per_clip_rows(measured)
     ours_total = sum(c["ours_seconds"] for c in per_clip)
     base_total = sum(c["baseline_seconds"] for c in per_clip)
     ratio = base_total / ours_total if ours_total else float("inf")
     work_total = sum(c["ours_work_seconds"] for c in per_clip)
     work_ratio = base_total / work_total if work_total else float("inf")
-    base_by_clip = {c["clip"]: c["baseline_seconds"] for c in per_clip}
-    base_loop = []  # the baseline as one loop over the same uploads: when each one is done
-    elapsed = 0.0
-    for job in work["jobs"]:
-        elapsed += base_by_clip[job["clip"]]
-        base_loop.append(elapsed)
+    base_loop = baseline_loop(work["jobs"], per_clip)
     report = work["report"]
     workload_ratio = base_loop[-1] / report["wall_seconds"] if report["wall_seconds"] else float("inf")
-
-    work_per_state: dict[str, float] = {}  # the burst's states without the queueing: quiet medians x uploads
-    for job in work["jobs"]:
-        for state, seconds in ours[job["clip"]]["states"].items():
-            work_per_state[state] = work_per_state.get(state, 0.0) + seconds
-    cores = os.cpu_count() or 1
-    work_bound = max(
-        sum(work_per_state.values()) / min(cores, args.workers * len(TASKS)),
-        *(work_per_state.get(t, 0.0) / min(cores, args.workers) for t in TASKS),
-    )
-
-    recognize_peak = mem["RecognizeFaces"]["peak_mb"]
     targets = [
         {
             "target": f"{args.count} uploads end to end >= {TARGET_WORKLOAD_RATIO:.0f}x faster than the "
@@ -395,14 +379,16 @@ def main(argv: list[str] | None = None) -> int:
             "value": f"{work_ratio:.2f}x (in process; {ratio:.2f}x with S3 and Lambda overhead)",
             "passed": work_ratio >= TARGET_RATIO,
         },
-        memory_target("recognize_faces peak memory", recognize_peak),
+        memory_target("recognize_faces peak memory", measured.memory["RecognizeFaces"]["peak_mb"]),
     ]
-    results = {
+    return {
         "when": datetime.now().astimezone().isoformat(timespec="seconds"),
-        "machine": machine(load_before, encoding_before, encoders.encode_ms(), started),
+        "machine": machine(
+            measured.load_before, measured.encoding_before, encoders.encode_ms(), measured.started
+        ),
         "config": {"count": args.count, "workers": args.workers, "repeat": args.repeat},
         "workload": {k: v for k, v in work.items() if k != "jobs"},
-        "memory": mem,
+        "memory": measured.memory,
         "per_clip": per_clip,
         "ours_per_clip_method": "median over rounds of the ExtractFrames (+ ExtractMoreFrames) + "
         "RecognizeFaces task durations from the execution history, each clip run alone through the stack",
@@ -417,25 +403,42 @@ def main(argv: list[str] | None = None) -> int:
         "ratio": ratio,
         "work_ratio": work_ratio,
         "workload_ratio": workload_ratio,
-        "decoding": decode_cost.as_dicts(decoding),
+        "decoding": decode_cost.as_dicts(measured.decoding),
         "ours_work_method": "median over rounds of frames.Decoder.jpegs (by batch) + "
         "recognition.recognize_frames on the clip file, in the bench process (no S3, no Lambda)",
-        "workload_work_estimate": {
-            "per_state": work_per_state,
-            "lower_bound_seconds": work_bound,
-            "note": "sum over the uploads of each clip's per-state seconds when run alone; the bound "
-            "divides by the cores (or the workers per function, if fewer)",
-        },
+        "workload_work_estimate": work_estimate(work["jobs"], measured.ours, args.workers),
         "targets": targets,
         "year_note": workload.YEAR_NOTE,
     }
-    (args.out / "bench.json").write_text(json.dumps(results, indent=2, default=str))
-    chart(args.out / "latency.png", work, per_clip, base_loop)
-    print_summary(results, work, args.out)
-    # The classroom part in a process of its own: a fresh stack (moto's state is the process's).
+
+
+def classroom_targets(args: argparse.Namespace) -> list[dict]:
+    """The classroom part in a process of its own (a fresh stack: moto's state is the process's)."""
     command = [sys.executable, "-m", "bench.classroom", f"--out={args.out}", f"--workers={args.workers}"]
     subprocess.run(command, cwd=ROOT, check=True)  # noqa: S603 (this interpreter, our own module)
-    targets += json.loads((args.out / "classroom.json").read_text())["targets"]
+    return json.loads((args.out / "classroom.json").read_text())["targets"]
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    if args.only == "classroom":
+        from bench import classroom
+
+        return classroom.main(
+            [f"--out={args.out}", f"--workers={args.workers}", *(["--strict"] * args.strict)]
+        )
+    args.out.mkdir(parents=True, exist_ok=True)
+    measured = measure(args)
+    results = compare(args, measured)
+    (args.out / "bench.json").write_text(json.dumps(results, indent=2, default=str))
+    chart(
+        args.out / "latency.png",
+        measured.work,
+        results["per_clip"],
+        baseline_loop(measured.work["jobs"], results["per_clip"]),
+    )
+    print_summary(results, measured.work, args.out)
+    targets = results["targets"] + classroom_targets(args)
     return 1 if args.strict and not all(t["passed"] for t in targets) else 0
 
 
