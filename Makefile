@@ -5,7 +5,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install run test lint security bench bench-classroom bench-lecture clean build validate browser
+.PHONY: install run test lint security bench bench-classroom bench-lecture clean build validate browser asl
 
 # aws-sam-cli pins boto3 exactly, so it gets a venv of its own (gitignored), made on first use.
 SAM_VERSION ?= 1.170.0
@@ -35,7 +35,13 @@ $(STAMP): pyproject.toml $(CONVERTER) layers/vision/models.sha256
 run: install  ## process the bundled sample videos end to end on the local stack
 	$(BIN)/classroom run
 
+# The state machine's source is statemachine/recognition.asl.yaml (each retry policy written once, as a
+# YAML anchor); the template deploys, and the local stack runs, its expansion recognition.asl.json.
+asl: install  ## write statemachine/recognition.asl.json from recognition.asl.yaml
+	$(BIN)/python statemachine/expand.py
+
 lint: install
+	$(BIN)/python statemachine/expand.py --check
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/cfn-lint template.yaml

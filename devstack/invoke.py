@@ -42,7 +42,7 @@ def function(name: str, template: Template | None = None) -> FunctionSpec:
 
 
 def default_event(spec: FunctionSpec) -> Path:
-    return EVENTS / f"{spec.code_dir.name}.json"
+    return EVENTS / f"{spec.short_name}.json"
 
 
 def read_event(path: Path | str) -> Any:
@@ -52,8 +52,9 @@ def read_event(path: Path | str) -> Any:
 
 
 def referenced_video(event: Any) -> dict | None:
-    """The upload an event is about ({bucket, key, etag, version_id}): an S3 event's object,
-    a step's ``video``, or either inside ReportFailure's ``state``; None for LookupStudents'."""
+    """The upload an event is about ({bucket, key, etag, version_id}): an S3 event's object or a
+    state's ``video``, at the top or inside the input's ``upload``, ``batch`` or ``run``
+    (``classroom_common.states``); None for LookupStudents'."""
     if not isinstance(event, dict):
         return None
     if isinstance(event.get("video"), dict):
@@ -66,7 +67,8 @@ def referenced_video(event: Any) -> dict | None:
             return Video.from_event(event).model_dump()
         except ValueError:  # not a valid S3 event: the handler will say so
             return None
-    return referenced_video(event.get("state"))
+    inner = (event.get(k) for k in ("upload", "batch", "run"))
+    return next((found for found in map(referenced_video, inner) if found), None)
 
 
 def _seed_random(endpoint: str) -> None:

@@ -24,32 +24,6 @@ class Upload:
     at: float = field(default_factory=time.time)  # when it was sent (runs that began before are older)
 
 
-@dataclass
-class Outcome:
-    video: str
-    status: str  # SUCCEEDED | FAILED | TIMED_OUT | ABORTED
-    students: list[dict]
-    unknown_faces: int | None
-    error: dict | None
-    output_key: str
-    seconds: float
-    execution_arn: str = field(default="", repr=False)
-    annotated_key: str | None = field(default=None, repr=False)
-    attendance: dict | None = None  # {"frames_sampled", "students": [{"name", "first_seen", …}]}
-    attendance_key: str | None = field(default=None, repr=False)
-
-    def to_json(self) -> str:
-        public = asdict(self)
-        del public["execution_arn"], public["annotated_key"], public["attendance_key"]
-        return json.dumps(public)
-
-    def line(self) -> str:
-        what = who(self.students, self.unknown_faces)
-        if self.error:
-            what = f"{self.error['error']}: {self.error['cause']}"
-        return f"{self.video}  {self.status}  {what}  -> {self.output_key}  {self.seconds:.2f}s"
-
-
 def upload(deployment: Deployment, path: Path, key: str | None = None, body: bytes | None = None) -> Upload:
     """Put a video into the input bucket (``body``, or the file's bytes) under ``key`` (or its name)."""
     key, at = key or path.name, time.time()
@@ -71,9 +45,9 @@ def identity(execution_input: str) -> tuple[str, str, str | None] | None:
         return None
 
 
-def _for(upload: Upload, identity: tuple[str, str, str | None], started: float) -> bool:
-    """Whether an execution (its identity and start time) is this upload's run, not an earlier one's."""
-    key, etag, version = identity
+def _for(upload: Upload, execution: tuple[str, str, str | None], started: float) -> bool:
+    """Whether an execution (its ``identity`` and start time) is this upload's run, not an earlier one's."""
+    key, etag, version = execution
     if (key, etag) != (upload.key, upload.etag):
         return False
     if upload.version_id and version:
@@ -122,6 +96,34 @@ class Run:
         return json.dumps(public)
 
 
+@dataclass(frozen=True, kw_only=True)
+class Outcome(Run):
+    """An upload's run once it has finished, with the local ``file`` that was uploaded; ``output_key``
+    is the error report's when there is no CSV, and ``seconds`` is never None."""
+
+    file: str
+
+    def line(self) -> str:
+        what = who(self.students, self.unknown_faces)
+        if self.error:
+            what = f"{self.error['error']}: {self.error['cause']}"
+        return f"{self.file}  {self.status}  {what}  -> {self.output_key}  {self.seconds:.2f}s"
+
+    def to_json(self) -> str:
+        return json.dumps(
+            {
+                "video": self.file,
+                "status": self.status,
+                "students": self.students,
+                "unknown_faces": self.unknown_faces,
+                "error": self.error,
+                "output_key": self.output_key,
+                "seconds": self.seconds,
+                "attendance": self.attendance,
+            }
+        )
+
+
 def who(students: list[dict], unknown_faces: int | None = None) -> str:
     """``name (major, year), …``, plus how many faces matched nobody."""
     found = ", ".join(f"{s['name']} ({s.get('major', '?')}, {s.get('year', '?')})" for s in students)
@@ -140,10 +142,11 @@ def summary(execution: dict) -> Run:
         try:
             output = json.loads(execution.get("output") or "{}")
             students = output["lookup"]["students"]
-            unknown = output["recognition"]["unknown_faces"]
-            annotated = output["recognition"].get("annotated_key")
+            recognition = output["recognized"]["recognition"]
+            unknown = recognition["unknown_faces"]
+            annotated = recognition.get("annotated_key")
             output_key = output["output"]["key"]
-            attendance = output["recognition"].get("attendance")
+            attendance = recognition.get("attendance")
             attendance_key = output["output"].get("attendance_key")
         except (KeyError, TypeError, ValueError, AttributeError):
             pass  # not one of ours: shown without its result
@@ -179,19 +182,11 @@ def executions(deployment: Deployment, limit: int | None = None) -> list[dict]:
 def outcome(upload: Upload, execution: dict) -> Outcome:
     """What one finished execution produced, read from its description."""
     run = summary(execution)
-    return Outcome(
-        video=upload.video,
-        status=run.status,
-        students=run.students,
-        unknown_faces=run.unknown_faces,
-        error=run.error,
-        output_key=run.output_key or keys.error_report_key(upload.key),
-        seconds=run.seconds or 0.0,
-        execution_arn=run.arn,
-        annotated_key=run.annotated_key,
-        attendance=run.attendance,
-        attendance_key=run.attendance_key,
-    )
+    finished = {
+        "output_key": run.output_key or keys.error_report_key(upload.key),
+        "seconds": run.seconds or 0.0,
+    }
+    return Outcome(**{**vars(run), **finished}, file=upload.video)
 
 
 def wait(
@@ -226,11 +221,11 @@ def wait(
             if arn not in seen:  # described once, when it has finished
                 described = sfn.describe_execution(executionArn=arn)
                 seen[arn] = (identity(described["input"]), described)
-            who, described = seen[arn]
-            if who is None:
+            execution, described = seen[arn]
+            if execution is None:
                 continue
-            for i in by_key.get(who[:2], []):
-                if i not in done and _for(uploads[i], who, item["startDate"].timestamp()):
+            for i in by_key.get(execution[:2], []):
+                if i not in done and _for(uploads[i], execution, item["startDate"].timestamp()):
                     done[i] = outcome(uploads[i], described)
                     used.add(arn)
                     break

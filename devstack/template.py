@@ -58,6 +58,12 @@ class FunctionSpec:
         return f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:{self.name}"
 
     @property
+    def short_name(self) -> str:
+        """``merge_segments`` for MergeSegmentsFunction: its event file's name and the CLI's short name
+        (a folder name is not enough: two functions may share a CodeUri)."""
+        return re.sub(r"(?<!^)(?=[A-Z])", "_", self.logical_id.removesuffix("Function")).lower()
+
+    @property
     def python_path(self) -> tuple[Path, ...]:
         """Where its Lambda imports from, first to last: the code folder (/var/task), then each layer."""
         return (self.code_dir, *self.layer_dirs)
@@ -162,12 +168,12 @@ class Template:
         return specs
 
     def function(self, name: str) -> FunctionSpec:
-        """The function named by its logical id, its folder under ``functions/`` or its physical name."""
+        """The function named by its logical id, its short name (``extract_frames``) or its physical name."""
         specs = self.functions()
         for spec in specs.values():
-            if name in (spec.logical_id, spec.code_dir.name, spec.name):
+            if name in (spec.logical_id, spec.short_name, spec.name):
                 return spec
-        choices = ", ".join(f"{s.logical_id} ({s.code_dir.name})" for s in specs.values())
+        choices = ", ".join(f"{s.logical_id} ({s.short_name})" for s in specs.values())
         raise LookupError(f"no function {name!r} in the template; one of: {choices}")
 
     def _layer_dir(self, logical_id: str) -> Path:

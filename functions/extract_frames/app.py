@@ -1,11 +1,13 @@
-"""Step 1: sample frames across the uploaded video and store them as JPEGs in the artifacts bucket.
+"""ExtractFrames, ExtractMoreFrames, ExtractSegment: sample frames across the uploaded video and store
+them as JPEGs in the artifacts bucket (contracts: ``classroom_common.states``).
 
 The video is read straight from S3 with ranged GETs (``ranged.py``), never downloaded: only its header
 and the bytes around the frames decoded. A clip's frames come in two batches: the two earliest
 samples (often all the recognizer needs, and the cheapest to decode), and, only if it asks for them, the
-rest; decoding stops at the last frame of a batch. A video longer than ``LECTURE_SECONDS`` is a lecture:
-the first call only plans its samples (``lecture.py``), and each iteration of the state machine's Map
-extracts one segment.
+rest (ExtractMoreFrames); decoding stops at the last frame of a batch. A video longer than
+``LECTURE_SECONDS`` is a lecture: ExtractFrames only plans its samples (``lecture.py``), and each
+iteration of the state machine's Map extracts one segment (ExtractSegment). The three share one Lambda:
+ExtractMoreFrames follows ExtractFrames seconds later and finds its container warm.
 """
 
 import os
@@ -13,13 +15,22 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.parser import event_parser
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from botocore.exceptions import ClientError
 
 from classroom_common import idempotency, keys, storage
 from classroom_common.errors import InvalidVideo, TransientAwsError, VideoMissing, VideoTooLarge
 from classroom_common.handler import env, logger, metrics, step_handler, tracer
-from classroom_common.models import ExtractedFrames, Frames, Lecture, Part, Segment, Video
+from classroom_common.models import Frames, Lecture, Part, Video
+from classroom_common.states import (
+    ExtractedFrames,
+    ExtractFramesEvent,
+    ExtractFramesInput,
+    ExtractMoreFramesInput,
+    ExtractSegmentInput,
+    NextFrames,
+)
 from frames import FIRST_BATCH, Decoder, Limits, VideoInfo, opened, sample_indices, still_to_decode
 from lecture import Sampling, sample_frames, segments
 from ranged import RangedObject
@@ -99,14 +110,16 @@ def store(video: Video, jpegs: list[tuple[int, bytes]], bucket: str) -> list[str
 @idempotency.once_per_upload(ExtractedFrames)
 @tracer.capture_method
 def extract_frames(*, video: Video, artifacts_bucket: str) -> ExtractedFrames:
-    """The first batch: the video's checked metadata and its earliest samples; for a
-    lecture, the metadata and the plan of its segments."""
+    """ExtractFrames: the video's checked metadata and its earliest samples; for a lecture, the
+    metadata and the plan of its segments."""
     if video.size > MAX_BYTES:
         raise VideoTooLarge(f"{video.size} bytes is above the limit of {MAX_BYTES} bytes")
     with opened_upload(video) as decoder:
         info = decoder.info
         if info.duration > LECTURE_SECONDS:  # only the header was read: the Map does the rest
-            return ExtractedFrames(video=video, frames=metadata(info, artifacts_bucket), lecture=plan(info))
+            return ExtractedFrames(
+                video=video, frames=metadata(info, artifacts_bucket), lecture=lecture_plan(info)
+            )
         order = sample_indices(info.frame_count, SAMPLES)
         jpegs = decoder.jpegs(order[:FIRST_BATCH])
     frames = metadata(info, artifacts_bucket).model_copy(
@@ -133,7 +146,7 @@ def metadata(info: VideoInfo, bucket: str) -> Frames:
     )
 
 
-def plan(info: VideoInfo) -> Lecture:
+def lecture_plan(info: VideoInfo) -> Lecture:
     """A lecture's samples, cut into the segments the Map fans out over."""
     indices = sample_frames(info.frame_count, info.fps, SAMPLING)
     return Lecture(
@@ -145,7 +158,7 @@ def plan(info: VideoInfo) -> Lecture:
     )
 
 
-def extracted(video: Video, frames: Frames, indices: list[int]) -> Frames:
+def decode_and_store(video: Video, frames: Frames, indices: list[int]) -> Frames:
     """``frames`` with the frames at ``indices`` in place of its own: decoded straight from S3, stored."""
     with opened_upload(video) as decoder:
         jpegs = decoder.jpegs(indices)
@@ -154,38 +167,39 @@ def extracted(video: Video, frames: Frames, indices: list[int]) -> Frames:
     )
 
 
-@idempotency.once_per_upload(Frames)
+@idempotency.once_per_upload(NextFrames)
 @tracer.capture_method
-def extract_more_frames(*, video: Video, frames: Frames) -> Frames:
-    """The next batch: the frames the first one left (``frames.remaining``)."""
-    return extracted(video, frames, frames.remaining).model_copy(update={"remaining": []})
+def extract_more_frames(*, video: Video, frames: Frames) -> NextFrames:
+    """ExtractMoreFrames: the frames a clip's first batch left (``frames.remaining``)."""
+    more = decode_and_store(video, frames, frames.remaining)
+    return NextFrames(frames=more.model_copy(update={"remaining": []}))
 
 
-@idempotency.once_per_segment(Frames)
+@idempotency.once_per_segment(NextFrames)
 @tracer.capture_method
-def extract_segment(*, part: Part, frames: Frames) -> Frames:
-    """One segment of a lecture (a Map iteration): its sampled frames."""
-    return extracted(part.video, frames, part.segment.indices)
+def extract_segment(*, part: Part, frames: Frames) -> NextFrames:
+    """ExtractSegment: one segment of a lecture (a Map iteration), its sampled frames."""
+    return NextFrames(frames=decode_and_store(part.video, frames, part.segment.indices))
 
 
 @step_handler
-def lambda_handler(event: dict, context: LambdaContext) -> dict:
-    """Input: the S3 ``Object Created`` event (first batch, or a lecture's plan), ``{video, frames}``
-    (the rest of a clip's frames), or ``{video, frames, segment}`` (one segment of a lecture)."""
-    if "frames" in event:
-        video = Video(**event["video"])
-        logger.append_keys(video=video.key)
-        if "segment" in event:
-            part = Part(video=video, segment=Segment(**event["segment"]))
-            frames = extract_segment(part=part, frames=Frames(**event["frames"]))
-        else:
-            frames = extract_more_frames(video=video, frames=Frames(**event["frames"]))
-        extracted = ExtractedFrames(video=video, frames=frames)
-    else:
-        video = Video.from_event(event)
-        logger.append_keys(video=video.key)
-        extracted = extract_frames(video=video, artifacts_bucket=env("ARTIFACTS_BUCKET"))
-    frames = extracted.frames
+@event_parser(model=ExtractFramesEvent)
+def lambda_handler(event: ExtractFramesEvent, context: LambdaContext) -> dict:
+    """ExtractFrames, ExtractMoreFrames or ExtractSegment, as ``event.state`` names it."""
+    match event:
+        case ExtractFramesInput():
+            video = Video.from_event(event.upload)
+            logger.append_keys(video=video.key)
+            result: ExtractedFrames | NextFrames = extract_frames(
+                video=video, artifacts_bucket=env("ARTIFACTS_BUCKET")
+            )
+        case ExtractMoreFramesInput():
+            logger.append_keys(video=event.video.key)
+            result = extract_more_frames(video=event.video, frames=event.frames)
+        case ExtractSegmentInput():
+            logger.append_keys(video=event.video.key)
+            result = extract_segment(part=Part(video=event.video, segment=event.segment), frames=event.frames)
+    frames = result.frames
     logger.info("frames extracted", extra={"frames": frames.indices, "remaining": frames.remaining})
     metrics.add_metric(name="FramesExtracted", unit=MetricUnit.Count, value=len(frames.keys))
-    return extracted.model_dump()
+    return result.model_dump()

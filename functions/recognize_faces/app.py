@@ -1,13 +1,16 @@
-"""Step 2: detect, encode and match the faces in the sampled frames against the known faces.
+"""RecognizeFaces, RecognizeSegment: detect, encode and match the faces in the sampled frames against
+the known faces (contracts: ``classroom_common.states``).
 
-A clip's frames are looked at until two agree. A lecture's segment (one Map iteration) is looked at
-whole, for attendance, and its result stored in the artifacts bucket; the last call merges the segments.
+A clip's frames are looked at until two agree (RecognizeFaces, once per batch: the MoreFrames loop).
+A lecture's segment (one Map iteration) is looked at whole, for attendance, and its result stored in
+the artifacts bucket (RecognizeSegment); MergeSegments (``merge.py``, its own Lambda: it loads no
+networks) merges them. Both states here need the networks, loaded once per container, at import.
 """
 
-import json
 import os
 
 from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.parser import event_parser
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from botocore.exceptions import ClientError
 
@@ -16,10 +19,19 @@ from annotate import annotate
 from classroom_common import idempotency, keys, storage
 from classroom_common.errors import KnownFacesUnavailable, is_transient
 from classroom_common.handler import env, logger, metrics, step_handler, tracer
-from classroom_common.models import Attendance, Frames, Part, Recognition, Segment, SegmentResult, Video
+from classroom_common.models import Attendance, Frames, Part, Segment, SegmentResult, Video
+from classroom_common.states import (
+    Batch,
+    Carry,
+    Recognized,
+    RecognizeFacesEvent,
+    RecognizeFacesInput,
+    RecognizeSegmentInput,
+)
+from classroom_common.votes import Tally
 from classroom_vision.faces import load_models
 from classroom_vision.known_faces import KnownFaces
-from recognition import MAX_FACES_PER_FRAME, Tally, recognize_frames
+from recognition import MAX_FACES_PER_FRAME, recognize_frames
 
 THRESHOLD = float(os.environ.get("MATCH_THRESHOLD", "0.6"))
 MAX_FACES = int(os.environ.get("MAX_FACES_PER_FRAME", MAX_FACES_PER_FRAME))
@@ -48,12 +60,13 @@ def look(
     video: Video,
     frames: Frames,
     known: KnownFaces,
-    tally: Tally,
-    seen: Attendance,
+    carry: Carry,
     segment: Segment | None = None,
-) -> Recognition:
-    """Go on with ``tally`` and ``seen`` over this batch of frames; ask for the rest if the answer is not
-    settled. A lecture's ``segment`` is looked at whole, and keeps every sighting for the merge."""
+) -> Recognized:
+    """Go on from ``carry`` over this batch of frames; carry on if the answer is not settled. A
+    lecture's ``segment`` is looked at whole: every person named once, with every sighting, for the
+    merge to vote on over the whole lecture."""
+    tally, seen = carry.tally, carry.sightings
 
     def on_frame(i: int, matches: list) -> None:
         sightings.record(seen, frames.indices[i] / frames.fps, (m.name for m in matches if m.name))
@@ -74,35 +87,27 @@ def look(
         storage.s3().put_object(
             Bucket=frames.bucket, Key=annotated_key, Body=annotate(*best), ContentType="image/jpeg"
         )
-    result = tally.result(needed=1 if segment else None)  # a lecture votes over all its segments (merge)
-    result.annotated_key = annotated_key if tally.best_named >= 0 else None
-    result.more_frames = not tally.stable and bool(frames.remaining)
-    result.tally = tally.model_dump() if result.more_frames else None
-    unsettled = result.more_frames or segment is not None  # sightings still to be voted on
-    result.attendance = seen if unsettled else sightings.of(seen, (m.name for m in result.students))
-    return result
+    named = annotated_key if tally.best_named >= 0 else None
+    answer = tally.answer(seen, named, needed=1 if segment else None)
+    settled = segment is not None or tally.stable or not frames.remaining
+    return Recognized(recognition=answer, carry=None if settled else Carry(tally=tally, sightings=seen))
 
 
-@idempotency.once_per_upload(Recognition)
+@idempotency.once_per("batch", Recognized)
 @tracer.capture_method
-def recognize(*, video: Video, frames: Frames, known: KnownFaces) -> Recognition:
-    """The first batch of frames."""
-    return look(video, frames, known, Tally(), Attendance())
-
-
-@idempotency.once_per_upload(Recognition)
-@tracer.capture_method
-def recognize_more(*, video: Video, frames: Frames, known: KnownFaces, so_far: Recognition) -> Recognition:
-    """The next batch, carrying on from the first one's tally and sightings."""
-    seen = so_far.attendance or Attendance()
-    return look(video, frames, known, Tally.model_validate(so_far.tally or {}), seen)
+def recognize_faces(*, batch: Batch, known: KnownFaces) -> Recognized:
+    """RecognizeFaces: a batch of a clip's frames, carrying on from the batch before it, if any."""
+    carry = batch.carry or Carry(tally=Tally(), sightings=Attendance())
+    return look(batch.video, batch.frames, known, carry)
 
 
 @idempotency.once_per_segment(SegmentResult)
 @tracer.capture_method
 def recognize_segment(*, part: Part, frames: Frames, known: KnownFaces) -> SegmentResult:
-    """One segment of a lecture (a Map iteration), every frame of it; the result goes to S3."""
-    result = look(part.video, frames, known, Tally(), Attendance(), segment=part.segment)
+    """RecognizeSegment: one segment of a lecture (a Map iteration), every frame of it; the result,
+    with every sighting, goes to S3 and its key comes back (the Map's results stay small)."""
+    fresh = Carry(tally=Tally(), sightings=Attendance())
+    result = look(part.video, frames, known, fresh, segment=part.segment).recognition
     key = keys.run_prefix(part.video.key, part.video.etag) + f"segments/{part.segment.index:04d}.json"
     storage.put_json(frames.bucket, key, result.model_dump())
     return SegmentResult(
@@ -114,37 +119,28 @@ def recognize_segment(*, part: Part, frames: Frames, known: KnownFaces) -> Segme
     )
 
 
-@tracer.capture_method
-def merge_segments(segments: list[SegmentResult]) -> Recognition:
-    """A lecture's segments as one recognition (reads only; the same segments give the same answer)."""
-    parts = [Recognition(**json.loads(storage.get_bytes(s.bucket, s.key))) for s in segments]
-    return sightings.merge(parts)
-
-
 @step_handler
-def lambda_handler(event: dict, context: LambdaContext) -> dict:
-    """Input: ``{video, frames}`` (a clip's first batch), with ``recognition`` (its next batch), with
-    ``segment`` (one segment of a lecture), or ``{video, segments}`` (the lecture's merge)."""
-    video = Video(**event["video"])
-    logger.append_keys(video=video.key)
-    if "segments" in event:
-        result = merge_segments([SegmentResult(**s) for s in event["segments"]])
-        logger.info("segments merged", extra=result.model_dump(exclude={"tally", "attendance"}))
-        return result.model_dump()
-    frames = Frames(**event["frames"])
+@event_parser(model=RecognizeFacesEvent)
+def lambda_handler(event: RecognizeFacesEvent, context: LambdaContext) -> dict:
+    """RecognizeFaces or RecognizeSegment, as ``event.state`` names it."""
     known = known_faces(env("KNOWN_FACES_BUCKET"), env("KNOWN_FACES_KEY"))
-    if "segment" in event:
-        part = Part(video=video, segment=Segment(**event["segment"]))
-        done = recognize_segment(part=part, frames=frames, known=known)
-        logger.info("segment recognized", extra=done.model_dump())
-        return done.model_dump()
-    so_far = Recognition(**event["recognition"]) if "recognition" in event else None
-    if so_far is None:
-        result = recognize(video=video, frames=frames, known=known)
-    else:
-        result = recognize_more(video=video, frames=frames, known=known, so_far=so_far)
-    logger.info("faces recognized", extra=result.model_dump(exclude={"tally", "attendance"}))
-    encoded = result.faces - (so_far.faces if so_far else 0)
-    metrics.add_metric(name="FacesEncoded", unit=MetricUnit.Count, value=encoded)
-    metrics.add_metric(name="UnknownFaces", unit=MetricUnit.Count, value=result.unknown_faces)
-    return result.model_dump()
+    match event:
+        case RecognizeSegmentInput():
+            logger.append_keys(video=event.video.key)
+            part = Part(video=event.video, segment=event.segment)
+            done = recognize_segment(part=part, frames=event.frames, known=known)
+            logger.info("segment recognized", extra=done.model_dump())
+            return done.model_dump()
+        case RecognizeFacesInput():
+            batch = event.batch
+            logger.append_keys(video=batch.video.key)
+            result = recognize_faces(batch=batch, known=known)
+            answer = result.recognition
+            logger.info(
+                "faces recognized",
+                extra={**answer.model_dump(exclude={"attendance"}), "settled": result.carry is None},
+            )
+            encoded = answer.faces - (batch.carry.tally.faces if batch.carry else 0)
+            metrics.add_metric(name="FacesEncoded", unit=MetricUnit.Count, value=encoded)
+            metrics.add_metric(name="UnknownFaces", unit=MetricUnit.Count, value=answer.unknown_faces)
+            return result.model_dump()

@@ -1,11 +1,11 @@
 """Attendance: when each person was seen, from the sampled frames' times, and the merge of a lecture's
-segments. Kept apart from the votes (``recognition.Tally``): it records sightings, the votes decide who
-counts as present."""
+segments. Kept apart from the votes (``classroom_common.votes``): it records sightings, the votes decide
+who counts as present. No vision here: MergeSegments imports it without loading the networks."""
 
 from collections.abc import Iterable
 
 from classroom_common.models import Attendance, Match, Presence, Recognition
-from recognition import votes_needed
+from classroom_common.votes import decide, votes_needed
 
 
 def record(attendance: Attendance, seconds: float, names: Iterable[str]) -> None:
@@ -16,15 +16,6 @@ def record(attendance: Attendance, seconds: float, names: Iterable[str]) -> None
     )
     total = combine([attendance, frame])
     attendance.frames_sampled, attendance.students = total.frames_sampled, total.students
-
-
-def of(attendance: Attendance, names: Iterable[str]) -> Attendance:
-    """Only the people the votes kept: a chance match has no attendance."""
-    keep = set(names)
-    return Attendance(
-        frames_sampled=attendance.frames_sampled,
-        students=[p for p in attendance.students if p.name in keep],
-    )
 
 
 def combine(parts: Iterable[Attendance]) -> Attendance:
@@ -58,15 +49,15 @@ def merge(segments: list[Recognition]) -> Recognition:
             else:
                 seen[m.name] = m.model_copy()
     frames = sum(s.frames_used for s in segments)
-    students = {name: m for name, m in seen.items() if m.frames >= votes_needed(frames)}
     named = [s for s in segments if s.annotated_key and s.students]
     best = max(named, key=lambda s: len(s.students), default=None)
-    return Recognition(
-        students=sorted(students.values(), key=lambda m: m.name),
+    return decide(
+        seen.values(),
+        votes_needed(frames),
         unknown_faces=max((s.unknown_faces for s in segments), default=0),
         frames_used=frames,
         faces=sum(s.faces for s in segments),
         faces_not_encoded=sum(s.faces_not_encoded for s in segments),
         annotated_key=best.annotated_key if best else None,
-        attendance=of(combine(s.attendance or Attendance() for s in segments), students),
+        sightings=combine(s.attendance for s in segments),
     )

@@ -8,14 +8,14 @@ from classroom_common.errors import readable_cause
 from classroom_common.models import Video
 
 
-def video_of(state: dict[str, Any]) -> dict[str, Any]:
-    """The upload, from the state (after step 1) or from the original S3 event (before)."""
-    if "video" in state:
-        return state["video"]
+def video_of(run: dict[str, Any]) -> dict[str, Any]:
+    """The upload, from the run's state (after ExtractFrames) or from the S3 event (before)."""
+    if "video" in run:
+        return run["video"]
     try:
-        return Video.from_event(state).model_dump()
+        return Video.from_event(run).model_dump()
     except ValidationError:
-        detail = state.get("detail") or {}
+        detail = run.get("detail") or {}
         return {
             "bucket": (detail.get("bucket") or {}).get("name"),
             "key": (detail.get("object") or {}).get("key"),
@@ -39,13 +39,13 @@ def hint(error: str, cause: str) -> str | None:
     return None
 
 
-def describe(state: dict[str, Any], execution: str) -> dict[str, Any]:
-    """The error report: the first (and only) entry of ``state["failed"]`` names the step."""
-    step, error = next(iter(state["failed"].items()))
+def describe(run: dict[str, Any], execution: str) -> dict[str, Any]:
+    """The error report: the first (and only) entry of ``run["failed"]`` names the step."""
+    step, error = next(iter(run["failed"].items()))
     cause, trace = readable_cause(error.get("Cause", ""))
     name = error.get("Error", "Unknown")
     return {
-        "video": video_of(state),
+        "video": video_of(run),
         "step": step,
         "error": name,
         "cause": cause,

@@ -1,12 +1,14 @@
-"""Step 4: write ``<video key without extension>.csv`` to the output bucket, and the attendance
-(``<video key without extension>.attendance.json``) beside it."""
+"""WriteCsv: write ``<video key without extension>.csv`` to the output bucket, and the attendance
+(``<video key without extension>.attendance.json``) beside it (contract: ``classroom_common.states``)."""
 
 from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.parser import event_parser
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from classroom_common import idempotency, keys, storage
 from classroom_common.handler import env, logger, metrics, step_handler, tracer
 from classroom_common.models import Attendance, CsvReport, Lookup, Video
+from classroom_common.states import WriteCsvInput
 from report import attendance_document, to_csv
 
 
@@ -25,11 +27,11 @@ def write_report(*, video: Video, lookup: Lookup, attendance: Attendance | None,
 
 
 @step_handler
-def lambda_handler(event: dict, context: LambdaContext) -> dict:
-    video, lookup = Video(**event["video"]), Lookup(**event["lookup"])
-    seen = event.get("attendance")
-    attendance = Attendance(**seen) if seen else None
-    report = write_report(video=video, lookup=lookup, attendance=attendance, bucket=env("OUTPUT_BUCKET"))
+@event_parser(model=WriteCsvInput)
+def lambda_handler(event: WriteCsvInput, context: LambdaContext) -> dict:
+    report = write_report(
+        video=event.video, lookup=event.lookup, attendance=event.attendance, bucket=env("OUTPUT_BUCKET")
+    )
     logger.info("report written", extra=report.model_dump())
     metrics.add_metric(name="StudentsReported", unit=MetricUnit.Count, value=report.rows)
     return report.model_dump()

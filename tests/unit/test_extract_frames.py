@@ -42,6 +42,16 @@ def probe(name: str) -> dict:
     return {**info, "frames": every_frame(path_of(name))}
 
 
+def first_batch(upload: dict) -> dict:
+    """ExtractFrames' input: the upload's S3 event, as the state machine passes it."""
+    return {"state": "ExtractFrames", "upload": upload}
+
+
+def more_frames(first: dict) -> dict:
+    """ExtractMoreFrames' input: the clip and the frames its first batch left."""
+    return {"state": "ExtractMoreFrames", "video": first["video"], "frames": first["frames"]}
+
+
 @pytest.fixture
 def extract(load):
     return load("extract_frames")
@@ -67,7 +77,7 @@ def test_frames_are_sampled_across_the_clip_into_the_artifacts_bucket(cloud, ext
     event = cloud.upload(key, body)
     etag = event["detail"]["object"]["etag"]
 
-    result = extract(event)
+    result = extract(first_batch(event))
 
     video, frames = result["video"], result["frames"]
     assert video["key"] == key
@@ -115,7 +125,7 @@ def test_the_uploaded_version_is_read_even_after_the_key_is_overwritten(cloud, e
     """The event names a version; a later upload to the same key must not change this run."""
     event = cloud.upload("class/test_0.mp4", video_bytes(VIDEO))
     cloud.s3.put_object(Bucket=cloud["InputBucketName"], Key="class/test_0.mp4", Body=b"not a video")
-    result = extract(event)
+    result = extract(first_batch(event))
     assert len(result["frames"]["keys"]) == FIRST_BATCH
     assert result["video"]["etag"] == event["detail"]["object"]["etag"]
 
@@ -123,10 +133,9 @@ def test_the_uploaded_version_is_read_even_after_the_key_is_overwritten(cloud, e
 def test_the_remaining_frames_are_extracted_when_asked_for(cloud, extract):
     """The second batch: the frames the first left, from the same upload, earliest first."""
     event = cloud.upload("more/test_0.mp4", video_bytes(VIDEO))
-    first = extract(event)
-    more = extract({"video": first["video"], "frames": first["frames"]})
+    first = extract(first_batch(event))
+    more = extract(more_frames(first))
 
-    assert more["video"] == first["video"]
     frames = more["frames"]
     wanted = first["frames"]["remaining"]
     assert len(frames["indices"]) == len(wanted)
@@ -143,13 +152,13 @@ def test_the_remaining_frames_are_extracted_when_asked_for(cloud, extract):
     for index, key in zip(frames["indices"], frames["keys"], strict=True):
         image = cv2.imdecode(np.frombuffer(stored[key], np.uint8), cv2.IMREAD_COLOR)
         assert cv2.absdiff(image, truth["frames"][index]).mean() < 4, index
-    assert extract({"video": first["video"], "frames": first["frames"]}) == more  # idempotent too
+    assert extract(more_frames(first)) == more  # idempotent too
 
 
 def test_the_same_event_twice_gives_the_same_frames(cloud, extract):
     event = cloud.upload("twice/test_0.mp4", video_bytes(VIDEO))
-    first = extract(event)
-    second = extract(event)
+    first = extract(first_batch(event))
+    second = extract(first_batch(event))
     assert second == first
     assert sorted(objects(cloud.s3, cloud["ArtifactsBucketName"])) == sorted(first["frames"]["keys"])
 
@@ -171,7 +180,7 @@ def _truncated() -> bytes:
 def test_what_is_not_a_whole_video_is_invalid(cloud, extract, body, message):
     event = cloud.upload("bad/clip.mp4", body)
     with pytest.raises(InvalidVideo, match=message) as raised:
-        extract(event)
+        extract(first_batch(event))
     assert len(str(raised.value)) > 20  # a sentence a person can act on
     assert objects(cloud.s3, cloud["ArtifactsBucketName"]) == {}  # no frames of a broken video
     assert_upload_untouched(cloud, "bad/clip.mp4", body)
@@ -183,7 +192,7 @@ def test_a_video_over_the_size_limit_fails_before_any_download(cloud, load):
     event = cloud.upload("big/test_0.mp4", body)
     calls = record_calls(cloud.s3)
     with pytest.raises(VideoTooLarge, match=rf"{len(body)} bytes .* {len(body) - 1} bytes"):
-        extract(event)
+        extract(first_batch(event))
     assert [c for c in calls if c[1].get("Bucket") == cloud["InputBucketName"]] == []
     assert objects(cloud.s3, cloud["ArtifactsBucketName"]) == {}
     assert_upload_untouched(cloud, "big/test_0.mp4", body)
@@ -192,7 +201,7 @@ def test_a_video_over_the_size_limit_fails_before_any_download(cloud, load):
 def test_a_video_exactly_at_the_size_limit_is_processed(cloud, load):
     body = video_bytes(VIDEO)
     extract = load("extract_frames", MAX_VIDEO_BYTES=str(len(body)))
-    result = extract(cloud.upload("edge/test_0.mp4", body))
+    result = extract(first_batch(cloud.upload("edge/test_0.mp4", body)))
     assert len(result["frames"]["keys"]) == FIRST_BATCH
 
 
@@ -203,7 +212,7 @@ def test_the_template_limit_applies_to_the_size_the_event_reports(cloud, extract
     event["detail"]["object"]["size"] = limit + 1
     calls = record_calls(cloud.s3)
     with pytest.raises(VideoTooLarge):
-        extract(event)
+        extract(first_batch(event))
     assert calls == []
 
 
@@ -212,7 +221,7 @@ def test_an_upload_to_an_unversioned_bucket_is_read_by_etag(cloud, extract):
     cloud.s3.put_object(Bucket=bucket, Key="test_0.mp4", Body=video_bytes(VIDEO))
     event = object_created_event(cloud.s3, bucket, "test_0.mp4")
     assert "version-id" not in event["detail"]["object"]
-    result = extract(event)
+    result = extract(first_batch(event))
     assert len(result["frames"]["keys"]) == FIRST_BATCH
 
 
@@ -328,7 +337,7 @@ def test_real_camera_resolutions_are_accepted_and_stored_bounded(cloud, extract,
     frame = np.zeros((height, width, 3), np.uint8)
     cv2.circle(frame, (width // 2, height // 2), height // 4, (200, 180, 160), -1)  # something to keep
     body = write_clip(tmp_path / "camera.mp4", [frame] * 3, fps=3).read_bytes()
-    result = extract(cloud.upload("camera.mp4", body))
+    result = extract(first_batch(cloud.upload("camera.mp4", body)))
     assert (result["frames"]["width"], result["frames"]["height"]) == size  # the video's own size
     for key in result["frames"]["keys"]:
         jpeg = cloud.s3.get_object(Bucket=cloud["ArtifactsBucketName"], Key=key)["Body"].read()
@@ -356,4 +365,4 @@ def test_a_network_failure_under_the_reads_is_transient_not_a_crash(cloud, extra
 
     monkeypatch.setattr(s3, "get_object", timing_out)
     with pytest.raises(TransientAwsError, match="ReadTimeoutError"):
-        extract(event)
+        extract(first_batch(event))

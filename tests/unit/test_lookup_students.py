@@ -11,7 +11,8 @@ from tests.unit.conftest import SAMPLES, import_function_module, record_calls
 
 @pytest.fixture
 def lookup(load):
-    return load("lookup_students")
+    handler = load("lookup_students")
+    return lambda event: handler({"state": "LookupStudents", **event})
 
 
 def seed(cloud, records: list[dict]) -> str:

@@ -5,6 +5,8 @@ import numpy as np
 import pytest
 
 from classroom_common.errors import KnownFacesUnavailable
+from classroom_common.models import Attendance
+from classroom_common.votes import Tally
 from classroom_vision.known_faces import KnownFaces
 from tests.conftest import EXPECTED
 from tests.unit.conftest import clip_jpegs, course_known_faces, record_calls
@@ -56,6 +58,11 @@ def video(key: str = CLIP, etag: str = "etag0") -> dict:
     return {"bucket": "smart-classroom-inputbucket", "key": key, "etag": etag, "size": 322588}
 
 
+def batch(frames: dict, carry: dict | None = None, etag: str = "etag0") -> dict:
+    """RecognizeFaces' input: a batch of the clip's frames, with the carry of the batch before it."""
+    return {"state": "RecognizeFaces", "batch": {"video": video(etag=etag), "frames": frames, "carry": carry}}
+
+
 @pytest.fixture
 def env(cloud, recognize):
     cloud.env = recognize.spec.environment
@@ -64,7 +71,7 @@ def env(cloud, recognize):
 
 def test_the_person_in_the_clip_is_named(env, recognize):
     put_known_faces(env, course_known_faces())
-    result = recognize({"video": video(), "frames": put_frames(env, clip())})
+    result = recognize(batch(put_frames(env, clip())))["recognition"]
 
     assert [s["name"] for s in result["students"]] == [PERSON]
     (person,) = result["students"]
@@ -85,7 +92,7 @@ def test_someone_not_in_the_known_set_is_an_unknown_face(env, recognize):
     everyone = course_known_faces()
     others = everyone.names != PERSON
     put_known_faces(env, KnownFaces(everyone.names[others], everyone.encodings[others]))
-    result = recognize({"video": video(), "frames": put_frames(env, clip()[:2])})
+    result = recognize(batch(put_frames(env, clip()[:2])))["recognition"]
     assert result["students"] == []
     assert result["unknown_faces"] == 1
     assert result["faces"] == 2
@@ -98,7 +105,7 @@ def test_a_chance_match_in_one_frame_is_dropped(env, recognize):
     put_known_faces(env, course_known_faces())
     person, intruder = clip(), clip(INTRUDER_CLIP)
     frames = [person[0], intruder[1], person[2], person[3], person[4], person[5]]
-    result = recognize({"video": video(), "frames": put_frames(env, frames)})
+    result = recognize(batch(put_frames(env, frames)))["recognition"]
     assert result["frames_used"] == 6
     assert [s["name"] for s in result["students"]] == [PERSON]
     assert result["students"][0]["frames"] == 5
@@ -108,7 +115,7 @@ def test_a_chance_match_in_one_frame_is_dropped(env, recognize):
 def test_frames_without_faces_are_counted_but_never_stop_the_search(env, recognize):
     put_known_faces(env, course_known_faces())
     _ok, blank = cv2.imencode(".jpg", np.full((180, 320, 3), 128, np.uint8))
-    result = recognize({"video": video(), "frames": put_frames(env, [blank.tobytes()] * 3)})
+    result = recognize(batch(put_frames(env, [blank.tobytes()] * 3)))["recognition"]
     assert result == {
         "students": [],
         "unknown_faces": 0,
@@ -116,8 +123,6 @@ def test_frames_without_faces_are_counted_but_never_stop_the_search(env, recogni
         "faces": 0,
         "faces_not_encoded": 0,
         "annotated_key": None,
-        "more_frames": False,
-        "tally": None,
         "attendance": {"frames_sampled": 3, "students": []},
     }
 
@@ -129,33 +134,36 @@ def test_a_first_batch_that_does_not_settle_asks_for_the_rest(env, recognize):
     person, intruder = clip(), clip(INTRUDER_CLIP)
     first = put_frames(env, [person[0], intruder[1]])
     first["remaining"] = [2, 3, 4, 5]
-    so_far = recognize({"video": video(), "frames": first})
-    assert so_far["more_frames"] is True
-    assert so_far["frames_used"] == 2 and so_far["tally"]["frames"] == 2
-    assert so_far["students"] == []  # one vote each so far: neither is confirmed yet
-    assert sorted(so_far["tally"]["names"]) == sorted([PERSON, INTRUDER])
+    so_far = recognize(batch(first))
+    carry = so_far["carry"]
+    assert carry is not None  # not settled: the MoreFrames choice asks for the rest
+    assert so_far["recognition"]["frames_used"] == 2 and carry["tally"]["frames"] == 2
+    assert so_far["recognition"]["students"] == []  # one vote each so far: neither is confirmed yet
+    assert sorted(carry["tally"]["names"]) == sorted([PERSON, INTRUDER])
+    assert sorted(p["name"] for p in carry["sightings"]["students"]) == sorted([PERSON, INTRUDER])
 
     rest = put_frames(env, [person[2], person[3], person[4], person[5]], "runs/test_7/etag0/more/")
-    result = recognize({"video": video(), "frames": rest, "recognition": so_far})
-    assert result["more_frames"] is False and result["tally"] is None
+    settled = recognize(batch(rest, carry))
+    assert settled["carry"] is None
+    result = settled["recognition"]
     assert result["frames_used"] == 6  # 2 + 4: the last ones agree, but the intruder stays undecided
     assert [s["name"] for s in result["students"]] == [PERSON]  # the intruder: 1 vote
     assert result["students"][0]["frames"] == 5
-    assert result["annotated_key"] == so_far["annotated_key"]
+    assert result["annotated_key"] == so_far["recognition"]["annotated_key"]
 
 
 def test_a_settled_first_batch_does_not_ask_for_more(env, recognize):
     put_known_faces(env, course_known_faces())
     first = put_frames(env, clip()[:2])
     first["remaining"] = [2, 3, 4, 5]
-    result = recognize({"video": video(), "frames": first})
-    assert result["more_frames"] is False and result["tally"] is None
-    assert [s["name"] for s in result["students"]] == [PERSON]
+    result = recognize(batch(first))
+    assert result["carry"] is None
+    assert [s["name"] for s in result["recognition"]["students"]] == [PERSON]
 
 
 def test_missing_known_faces_object_is_known_faces_unavailable(env, recognize):
     with pytest.raises(KnownFacesUnavailable, match=env.env["KNOWN_FACES_KEY"]):
-        recognize({"video": video(), "frames": put_frames(env, clip()[:1])})
+        recognize(batch(put_frames(env, clip()[:1])))["recognition"]
 
 
 def test_unreadable_known_faces_object_is_known_faces_unavailable(env, recognize):
@@ -163,7 +171,7 @@ def test_unreadable_known_faces_object_is_known_faces_unavailable(env, recognize
         Bucket=env.env["KNOWN_FACES_BUCKET"], Key=env.env["KNOWN_FACES_KEY"], Body=b"PK\x03\x04 not really"
     )
     with pytest.raises(KnownFacesUnavailable, match="not a known-faces file"):
-        recognize({"video": video(), "frames": put_frames(env, clip()[:1])})
+        recognize(batch(put_frames(env, clip()[:1])))["recognition"]
 
 
 def test_known_faces_are_read_again_only_when_their_etag_changes(env, load):
@@ -194,24 +202,17 @@ def test_after_the_known_faces_change_the_next_upload_uses_the_new_set(env, load
     everyone = course_known_faces()
     jpegs = clip()[:1]
     put_known_faces(env, everyone)
-    before = recognize({"video": video(etag="upload1"), "frames": put_frames(env, jpegs, "runs/a/1/")})
+    before = recognize(batch(put_frames(env, jpegs, "runs/a/1/"), etag="upload1"))["recognition"]
     assert [s["name"] for s in before["students"]] == [PERSON]
 
     renamed = KnownFaces(np.where(everyone.names == PERSON, "renamed", everyone.names), everyone.encodings)
     put_known_faces(env, renamed)  # same object key, new content, new ETag
-    after = recognize({"video": video(etag="upload2"), "frames": put_frames(env, jpegs, "runs/a/2/")})
+    after = recognize(batch(put_frames(env, jpegs, "runs/a/2/"), etag="upload2"))["recognition"]
     assert [s["name"] for s in after["students"]] == ["renamed"]
     assert after["students"][0]["distance"] == before["students"][0]["distance"]
 
 
 # --- the vote, without images ------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def recognition():
-    from tests.unit.conftest import import_function_module
-
-    return import_function_module("recognize_faces", "recognition")
 
 
 def face(name, distance=0.4):
@@ -220,17 +221,17 @@ def face(name, distance=0.4):
     return FaceMatch(name, distance)
 
 
-def test_two_votes_are_needed_once_two_frames_were_looked_at(recognition):
+def test_two_votes_are_needed_once_two_frames_were_looked_at():
     expected = {1: 1, 2: 2, 3: 2, 4: 2, 8: 2, 9: 2, 20: 2, 60: 2}
     for frames, needed in expected.items():
-        tally = recognition.Tally()
+        tally = Tally()
         for _ in range(frames):
             tally.add([])
         assert tally.votes_needed() == needed, frames
 
 
-def test_stable_once_two_frames_with_faces_agree(recognition):
-    tally = recognition.Tally()
+def test_stable_once_two_frames_with_faces_agree():
+    tally = Tally()
     tally.add([face("a")])
     assert not tally.stable  # one frame is not agreement
     tally.add([face("a"), face("b")])
@@ -239,8 +240,8 @@ def test_stable_once_two_frames_with_faces_agree(recognition):
     assert tally.stable  # same names, same unknown count; distances may differ
 
 
-def test_unknown_counts_must_agree_too(recognition):
-    tally = recognition.Tally()
+def test_unknown_counts_must_agree_too():
+    tally = Tally()
     tally.add([face("a"), face(None, 0.9)])
     tally.add([face("a")])
     assert not tally.stable
@@ -248,9 +249,9 @@ def test_unknown_counts_must_agree_too(recognition):
     assert tally.stable
 
 
-def test_a_name_seen_once_keeps_the_search_going(recognition):
+def test_a_name_seen_once_keeps_the_search_going():
     """A student seen in one frame and hidden in the next two: not settled until a second sighting."""
-    tally = recognition.Tally()
+    tally = Tally()
     tally.add([face("a"), face("b")])
     tally.add([face("a"), face(None, 0.8)])
     tally.add([face("a"), face(None, 0.8)])
@@ -258,40 +259,40 @@ def test_a_name_seen_once_keeps_the_search_going(recognition):
     tally.add([face("a"), face("b")])
     tally.add([face("a"), face("b")])
     assert tally.stable
-    assert [m.name for m in tally.result().students] == ["a", "b"]
+    assert [m.name for m in tally.answer(Attendance(), None).students] == ["a", "b"]
 
 
-def test_two_empty_frames_are_not_agreement(recognition):
-    tally = recognition.Tally()
+def test_two_empty_frames_are_not_agreement():
+    tally = Tally()
     tally.add([])
     tally.add([])
     assert not tally.stable
 
 
-def test_result_keeps_people_with_enough_votes_and_their_best_distance(recognition):
-    tally = recognition.Tally()
+def test_result_keeps_people_with_enough_votes_and_their_best_distance():
+    tally = Tally()
     tally.add([face("a", 0.5), face("b", 0.55)])
     tally.add([face("a", 0.31234567), face(None, 0.8)])
     tally.add([face("a", 0.45)])
     tally.add([face("a", 0.4), face(None, 0.7), face(None, 0.9)])
-    result = tally.result()
+    result = tally.answer(Attendance(), None)
     assert result.frames_used == 4
     assert result.faces == 8
     assert result.unknown_faces == 2  # the most unknown faces in one frame, not the total
     assert [(m.name, m.distance, m.frames) for m in result.students] == [("a", 0.3123, 4)]  # b: 1 < 2 votes
 
 
-def test_result_lists_people_sorted_by_name(recognition):
-    tally = recognition.Tally()
+def test_result_lists_people_sorted_by_name():
+    tally = Tally()
     for _ in range(2):
         tally.add([face("zoe"), face("adam"), face("mia")])
-    assert [m.name for m in tally.result().students] == ["adam", "mia", "zoe"]
+    assert [m.name for m in tally.answer(Attendance(), None).students] == ["adam", "mia", "zoe"]
 
 
 def test_crowded_frames_encode_only_the_largest_faces(env, load):
     """A bound on hostile input: past MAX_FACES_PER_FRAME, the smallest faces are counted, not encoded."""
     put_known_faces(env, course_known_faces())
     recognize = load("recognize_faces", MAX_FACES_PER_FRAME="0")
-    result = recognize({"video": video(), "frames": put_frames(env, clip()[:2])})
+    result = recognize(batch(put_frames(env, clip()[:2])))["recognition"]
     assert result["faces"] == 0 and result["students"] == []
     assert result["faces_not_encoded"] >= 2

@@ -46,7 +46,7 @@ def test_failure_in_the_first_step_reports_from_the_raw_event(cloud, report_fail
         },
     }
 
-    result = report_failure({"state": state, "execution": EXECUTION})
+    result = report_failure({"state": "ReportFailure", "run": state, "execution": EXECUTION})
 
     report_key = "errors/a b/ç/test_0.mp4.json"
     assert result["report_key"] == report_key
@@ -71,7 +71,7 @@ def test_failure_in_a_later_step_reports_from_the_video(cloud, report_failure):
         "recognition": {"students": [], "unknown_faces": 0, "frames_used": 0, "faces": 0},
         "failed": {"LookupStudents": {"Error": "StudentTableUnavailable", "Cause": "cannot read table x"}},
     }
-    result = report_failure({"state": state, "execution": EXECUTION})
+    result = report_failure({"state": "ReportFailure", "run": state, "execution": EXECUTION})
     report = stored(cloud, "errors/2024/fall/test_7.mp4.json")
     assert result["report_key"] == "errors/2024/fall/test_7.mp4.json"
     assert report["step"] == "LookupStudents"
@@ -86,14 +86,20 @@ def test_a_service_error_without_a_json_cause_is_reported_as_is(cloud, report_fa
     video = {"bucket": cloud["InputBucketName"], "key": "t.mp4", "etag": "e", "size": 1}
     cause = "Task timed out after 120.00 seconds"
     state = {"video": video, "failed": {"RecognizeFaces": {"Error": "States.Timeout", "Cause": cause}}}
-    report_failure({"state": state, "execution": EXECUTION})
+    report_failure({"state": "ReportFailure", "run": state, "execution": EXECUTION})
     report = stored(cloud, "errors/t.mp4.json")
     assert (report["step"], report["error"], report["cause"]) == ("RecognizeFaces", "States.Timeout", cause)
 
 
 def test_a_failure_without_error_details_is_still_reported(cloud, report_failure):
     video = {"bucket": cloud["InputBucketName"], "key": "t.mp4", "etag": "e", "size": 1}
-    report_failure({"state": {"video": video, "failed": {"WriteCsv": {}}}, "execution": EXECUTION})
+    report_failure(
+        {
+            "state": "ReportFailure",
+            "run": {"video": video, "failed": {"WriteCsv": {}}},
+            "execution": EXECUTION,
+        }
+    )
     report = stored(cloud, "errors/t.mp4.json")
     assert report["step"] == "WriteCsv"
     assert report["error"] == "Unknown"
@@ -106,7 +112,7 @@ def test_a_state_that_is_not_an_s3_event_still_gets_a_report(cloud, report_failu
         "hello": "world",
         "failed": {"ExtractFrames": {"Error": "ValidationError", "Cause": "bad input"}},
     }
-    result = report_failure({"state": state, "execution": EXECUTION})
+    result = report_failure({"state": "ReportFailure", "run": state, "execution": EXECUTION})
     assert result["report_key"] == "errors/unknown.json"
     assert stored(cloud, "errors/unknown.json")["error"] == "ValidationError"
 
@@ -115,7 +121,7 @@ def test_the_real_upload_is_not_touched(cloud, report_failure):
     body = video_bytes("test_7.mp4")
     event = cloud.upload("keep/test_7.mp4", body)
     state = {**event, "failed": {"ExtractFrames": {"Error": "VideoTooLarge", "Cause": "too big"}}}
-    report_failure({"state": state, "execution": EXECUTION})
+    report_failure({"state": "ReportFailure", "run": state, "execution": EXECUTION})
     obj = cloud.s3.get_object(Bucket=cloud["InputBucketName"], Key="keep/test_7.mp4")
     assert obj["Body"].read() == body
     assert stored(cloud, "errors/keep/test_7.mp4.json")["step"] == "ExtractFrames"
@@ -139,7 +145,7 @@ def test_a_runtime_that_died_twice_gets_a_hint(cloud, report_failure, error, mes
         "video": video,
         "failed": {"RecognizeFaces": {"Error": error, "Cause": lambda_cause(error, message)}},
     }
-    report_failure({"state": state, "execution": EXECUTION})
+    report_failure({"state": "ReportFailure", "run": state, "execution": EXECUTION})
     report = stored(cloud, "errors/big/lecture.mp4.json")
     assert (report["step"], report["error"], report["cause"]) == ("RecognizeFaces", error, message)
     assert ("more memory" in report["hint"]) == memory and "both attempts" in report["hint"]

@@ -3,13 +3,15 @@
 import json
 import re
 from pathlib import Path
+from typing import Literal
 
 import pytest
+import yaml
 from cfnlint.api import ManualArgs, lint_file
 from moto.events.models import EventPattern
 
 from classroom_common import errors
-from classroom_common.models import CsvReport, ExtractedFrames, Lookup, Recognition, SegmentResult
+from classroom_common.states import CONTRACTS, Batch, FailureReport
 from devstack.template import ACCOUNT, REGION, Template
 from tests.conftest import ROOT
 
@@ -150,73 +152,101 @@ def test_every_step_catches_everything_into_the_failure_report():
 
 
 def test_the_failure_report_ends_the_run_failed_either_way():
-    report = STATES[FAILURE]
-    assert STATES[report["Next"]]["Type"] == "Fail"
-    (catch,) = report["Catch"]
-    assert catch["ErrorEquals"] == ["States.ALL"]
-    assert STATES[catch["Next"]]["Type"] == "Fail"
-    # the Fail state shows the failed step's own error, which the report returns as error and cause
-    fail = STATES[report["Next"]]
+    report, fail = STATES[FAILURE], STATES[STATES[FAILURE]["Next"]]
+    assert fail["Type"] == "Fail"
     assert report["ResultPath"] == "$.report"
     assert fail["ErrorPath"] == "$.report.error"
     assert fail["CausePath"] == "$.report.cause"
-    selector = report.get("ResultSelector")
-    if selector:
-        assert {"error.$", "cause.$"} <= set(selector)
+    assert {"error.$", "cause.$"} <= set(report["ResultSelector"])
     # the report's input is the whole failed state plus the execution's id
-    payload = report["Parameters"].get("Payload", report["Parameters"])
-    assert payload == {"state.$": "$", "execution.$": "$$.Execution.Id"}
+    assert report["Parameters"]["Payload"] == {
+        "state.$": "$$.State.Name",
+        "run.$": "$",
+        "execution.$": "$$.Execution.Id",
+    }
 
 
-# What each Task's Lambda returns. Its ResultSelector names every field: a field added to the model
-# without the ASL following would be dropped between states, silently.
-RETURNS = {
-    "ExtractFrames": ExtractedFrames,
-    "RecognizeFaces": Recognition,
-    "RecognizeSegment": SegmentResult,
-    "MergeSegments": Recognition,
-    "LookupStudents": Lookup,
-    "WriteCsv": CsvReport,
-}
-# The Tasks that keep only part of what their Lambda returns, on purpose: the fields they keep, and the
-# fields the Lambda returns.
-REPORT_FIELDS = {"video", "step", "error", "cause", "hint", "execution", "trace", "report_key"}
-TRIMMED = {
-    "ExtractMoreFrames": ({"frames"}, set(ExtractedFrames.model_fields)),  # the state has the video already
-    "ExtractSegment": ({"frames"}, set(ExtractedFrames.model_fields)),  # so has the iteration's
-    "ReportFailure": ({"step", "error", "cause", "hint", "report_key", "execution"}, REPORT_FIELDS),
-}
+# --- each state's contract (classroom_common.states.CONTRACTS) ------------------------------------
+
+
+def payload(name: str) -> dict[str, str]:
+    """What a Task gives its Lambda: {field: the path it comes from, or its value}."""
+    return {k.removesuffix(".$"): v for k, v in ALL_STATES[name]["Parameters"]["Payload"].items()}
 
 
 def selected(name: str) -> dict[str, str]:
-    """A Task's ResultSelector as {field: the path of the Lambda's payload it comes from}."""
-    return {k.removesuffix(".$"): v for k, v in ALL_STATES[name]["ResultSelector"].items()}
+    """A Task's ResultSelector as {field: the path of the Lambda's result it comes from}."""
+    return {k.removesuffix(".$"): v for k, v in ALL_STATES[name].get("ResultSelector", {}).items()}
 
 
-def test_every_task_says_what_it_returns_and_selects_from_its_payload():
-    assert set(RETURNS) | set(TRIMMED) == set(TASKS)
-    for name in TASKS:
-        assert all(k.endswith(".$") for k in ALL_STATES[name]["ResultSelector"]), name
-        for field, path in selected(name).items():
-            assert path == f"$.Payload.{field}", (name, field, path)
+def test_every_task_has_a_contract_and_invokes_its_lambda():
+    assert set(CONTRACTS) == set(TASKS)
+    for name, contract in CONTRACTS.items():
+        assert ALL_STATES[name]["Resource"] == LAMBDA_INVOKE, name
+        assert task_function(name) == f"{contract.function}Arn", name
+        assert TEMPLATE.resources[contract.function]["Type"] == "AWS::Serverless::Function"
 
 
-@pytest.mark.parametrize("name", sorted(RETURNS))
-def test_a_task_selects_every_field_of_its_model(name):
-    assert set(selected(name)) == set(RETURNS[name].model_fields), name
+@pytest.mark.parametrize("name", sorted(CONTRACTS))
+def test_a_task_gives_its_lambda_every_field_of_its_input_model_and_names_the_state(name):
+    given, model = payload(name), CONTRACTS[name].input
+    assert given["state"] == "$$.State.Name", name
+    assert model.model_fields["state"].annotation == Literal[name], name
+    assert set(given) == set(model.model_fields), name
 
 
-@pytest.mark.parametrize("name", sorted(TRIMMED))
-def test_a_task_that_trims_its_result_keeps_the_fields_it_means_to(name):
-    kept, returned = TRIMMED[name]
-    assert set(selected(name)) == kept
-    assert kept < returned
+# The Tasks that keep only part of what their Lambda returns, on purpose: the fields they keep.
+TRIMMED = {"ReportFailure": {"step", "error", "cause", "hint", "report_key", "execution"}}
+
+
+@pytest.mark.parametrize("name", sorted(CONTRACTS))
+def test_a_task_keeps_every_field_its_lambda_returns(name):
+    """A field added to an output model without the ASL following would be dropped between states."""
+    state, fields = ALL_STATES[name], set(CONTRACTS[name].output.model_fields)
+    if state.get("OutputPath") == "$.Payload":  # the result is the state's whole output
+        assert "ResultSelector" not in state and state.get("ResultPath", "$") == "$", name
+        return
+    chosen = selected(name)
+    if set(chosen.values()) == {"$.Payload"}:  # the whole result, under one name
+        assert len(chosen) == 1, name
+        return
+    assert all(path == f"$.Payload.{field}" for field, path in chosen.items()), name
+    assert set(chosen) == TRIMMED.get(name, fields), name
+    assert set(chosen) <= fields, name
+
+
+def test_what_recognition_is_given_is_a_batch_on_either_way_in():
+    """RecognizeFaces is given the state as it stands (``batch.$: $``): after ExtractFrames, or the
+    next batch UseMoreFrames builds."""
+    assert payload("RecognizeFaces")["batch"] == "$"
+    batch = set(Batch.model_fields)
+    assert set(selected("ExtractFrames")) >= {f for f in batch if Batch.model_fields[f].is_required()}
+    use_more = STATES["UseMoreFrames"]
+    assert use_more["Next"] == "RecognizeFaces"
+    assert {k.removesuffix(".$") for k in use_more["Parameters"]} == batch
 
 
 def test_the_failure_report_has_the_fields_its_state_selects(cloud, load):
-    state = {"video": {"bucket": "b", "key": "k.mp4"}, "failed": {"WriteCsv": {"Error": "E", "Cause": "C"}}}
-    event = {"state": state, "execution": f"arn:aws:states:{REGION}:{ACCOUNT}:execution:m:x"}
-    assert set(load("report_failure")(event)) == REPORT_FIELDS
+    run = {"video": {"bucket": "b", "key": "k.mp4"}, "failed": {"WriteCsv": {"Error": "E", "Cause": "C"}}}
+    event = {
+        "state": "ReportFailure",
+        "run": run,
+        "execution": f"arn:aws:states:{REGION}:{ACCOUNT}:execution:m:x",
+    }
+    assert set(load("report_failure")(event)) == set(FailureReport.model_fields)
+
+
+def test_the_definition_is_the_expansion_of_its_source():
+    """The template deploys recognition.asl.json; its source is the YAML (each retry policy written
+    once, as an anchor). `make asl` writes one from the other."""
+    source = ROOT / MACHINE["DefinitionUri"].replace(".json", ".yaml")
+    assert yaml.safe_load(source.read_text()) == ASL
+    assert json.dumps(ASL, indent=2, ensure_ascii=False) + "\n" == ASL_TEXT
+    retries = [state["Retry"] for state in ALL_STATES.values() if "Retry" in state]
+    assert len(retries) == len(TASKS)
+    text = source.read_text()
+    written = text.count("ErrorEquals:") - text.count("{ErrorEquals:")  # a Catch is written {…}
+    assert written == len({json.dumps(r) for rs in retries for r in rs}) == 4  # each retrier once
 
 
 def our_errors() -> set[str]:
@@ -263,60 +293,6 @@ def test_a_retry_outwaits_the_claim_a_crashed_invocation_left():
                 for i in range(retry["MaxAttempts"])
             ]
             assert sum(delays) > longest and retry.get("JitterStrategy", "NONE") == "NONE", name
-
-
-def predecessors(name: str) -> list[str]:
-    """The states that go to ``name``: for the first state of a Map's iterations, the Map."""
-    before = [n for n, state in ALL_STATES.items() if state.get("Next") == name]
-    before += [m for m, state in MAPS.items() if state["ItemProcessor"]["StartAt"] == name]
-    before += [n for n, state in STATES.items() if state["Type"] == "Choice" and name in transitions(state)]
-    return before
-
-
-def state_keys(name: str) -> set[str]:
-    """The top-level keys of the state after ``name``: what a Pass builds, or a Task's result at ``$``;
-    what a Map gives each iteration (its ItemSelector); what a Choice was given."""
-    state = ALL_STATES[name]
-    if state["Type"] == "Pass":
-        return {k.removesuffix(".$") for k in state["Parameters"]}
-    if state["Type"] == "Map":
-        return {k.removesuffix(".$") for k in state["ItemSelector"]}
-    if state["Type"] == "Choice":
-        return set.intersection(*(state_keys(before) for before in predecessors(name)))
-    assert state.get("ResultPath") == "$", name
-    return {k.removesuffix(".$") for k in state["ResultSelector"]}
-
-
-def test_every_step_passes_the_payload_its_handler_reads():
-    """Each Lambda gets the keys its handler indexes ``event[...]`` with; the keys it reads only when
-    present (``"x" in event``) are given by some state that invokes it."""
-    handler_of = {
-        f"{logical_id}Arn": spec.code_dir / "app.py" for logical_id, spec in TEMPLATE.functions().items()
-    }
-    given_to: dict[str, set[str]] = {}  # function -> every key some state gives it
-    for name in [n for n in TASKS if n not in (FAILURE, ASL["StartAt"])]:  # the first gets S3's event
-        params = ALL_STATES[name]["Parameters"]
-        source = handler_of[task_function(name)].read_text()
-        read = set(re.findall(r'event\["(\w+)"\]', source))
-        optional = set(re.findall(r'"(\w+)" in event', source))
-        assert read, name
-        if params.get("Payload.$") == "$":  # the whole state: what each state before it leaves there
-            states_given = [state_keys(before) for before in predecessors(name)]
-            assert states_given, name
-            for given in states_given:
-                assert read - optional <= given, (name, read - optional - given)
-            given_to.setdefault(task_function(name), set()).update(*states_given)
-            continue
-        payload = params.get("Payload", params)
-        given = {k.removesuffix(".$") for k in payload if k != "FunctionName"}
-        assert read - optional <= given, (name, read - optional - given)
-        given_to.setdefault(task_function(name), set()).update(given)
-    for function, given in given_to.items():
-        read = set(re.findall(r'event\["(\w+)"\]', handler_of[function].read_text()))
-        assert read <= given, (function, read - given)
-    first = STATES[ASL["StartAt"]]
-    if first["Resource"].startswith(LAMBDA_INVOKE):
-        assert first["Parameters"]["Payload.$"] == "$"
 
 
 # --- the trigger ------------------------------------------------------------------------------
@@ -450,9 +426,23 @@ def test_every_variable_a_handler_requires_is_in_its_environment():
     """``env("X")`` raises when X is missing: the template must set every one of them."""
     for spec in TEMPLATE.functions().values():
         required = set()
-        for source in Path(spec.code_dir).glob("*.py"):
+        for source in handler_modules(spec.code_dir, spec.handler.split(".")[0]):
             required |= set(re.findall(r'\benv\("(\w+)"\)', source.read_text()))
         assert required <= set(spec.environment), (spec.name, required - set(spec.environment))
+
+
+def handler_modules(folder: Path, module: str) -> set[Path]:
+    """The handler's module and the modules of its folder it imports, directly or not (two functions
+    may share a folder: MergeSegments imports none of RecognizeFaces' vision code)."""
+    found, todo = set(), [folder / f"{module}.py"]
+    while todo:
+        path = todo.pop()
+        if path in found or not path.is_file():
+            continue
+        found.add(path)
+        names = re.findall(r"^(?:import|from) (\w+)", path.read_text(), re.MULTILINE)
+        todo.extend(folder / f"{name}.py" for name in names)
+    return found
 
 
 @pytest.mark.parametrize("logical_id", sorted(TEMPLATE.of_type("AWS::S3::Bucket")))

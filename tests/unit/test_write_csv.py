@@ -7,7 +7,8 @@ import pytest
 
 @pytest.fixture
 def write_csv(load):
-    return load("write_csv")
+    handler = load("write_csv")
+    return lambda event: handler({"state": "WriteCsv", **event})
 
 
 def video(key: str) -> dict:

@@ -18,7 +18,7 @@ class Video(BaseModel):
     version_id: str | None = None
 
     @classmethod
-    def from_event(cls, event: dict) -> "Video":
+    def from_event(cls, event: "dict | S3EventNotificationEventBridgeModel") -> "Video":
         """From an S3 ``Object Created`` EventBridge event, whose key is URL-encoded."""
         parsed = S3EventNotificationEventBridgeModel.model_validate(event)
         obj = parsed.detail.object
@@ -67,15 +67,6 @@ class Lecture(BaseModel):
     segments: list[Segment]
 
 
-class ExtractedFrames(BaseModel):
-    """What ExtractFrames returns: the upload and a batch of its frames (RecognizeFaces reads both), and
-    for a lecture its plan (then ``frames`` holds no frames, only the video's metadata)."""
-
-    video: Video
-    frames: Frames
-    lecture: Lecture | None = None
-
-
 class Match(BaseModel):
     name: str
     distance: float = Field(description="best (smallest) face distance over the frames")
@@ -100,6 +91,8 @@ class Attendance(BaseModel):
 
 
 class Recognition(BaseModel):
+    """The answer: who was recognized (by the votes), the counts of the faces, and when each was seen."""
+
     students: list[Match]
     unknown_faces: int = Field(description="most faces matching nobody in any one frame")
     frames_used: int
@@ -108,9 +101,7 @@ class Recognition(BaseModel):
         0, description="faces too small to name (under 24 px) or over the per-frame cap (MAX_FACES_PER_FRAME)"
     )
     annotated_key: str | None = None
-    more_frames: bool = Field(False, description="not settled yet: extract the remaining frames and go on")
-    tally: dict | None = Field(None, description="the votes so far, for the next batch of frames")
-    attendance: Attendance | None = Field(None, description="when each person was seen")
+    attendance: Attendance = Field(default_factory=Attendance, description="when each person was seen")
 
 
 class SegmentResult(BaseModel):
