@@ -14,7 +14,7 @@ from moto.core.config import default_user_config
 from moto.moto_server.werkzeug_app import MotoRequestHandler
 from moto.server import ThreadedMotoServer
 
-from devstack import seams
+from devstack import seams, speedups
 from devstack.deployment import Deployment
 from devstack.lambdas import FunctionPool, shut_down
 from devstack.template import ACCOUNT, REGION, Template
@@ -62,6 +62,7 @@ class LocalStack:
         # moto logs every caught task failure with its whole payload; the history has them
         logging.getLogger("moto.stepfunctions.parser").setLevel(logging.CRITICAL)
         seams.install(self._invoke)
+        speedups.install()
         default_user_config["stepfunctions"]["execute_state_machine"] = True
         # HTTP/1.1 responses; werkzeug still closes the connection after each one, so boto3 opens one per
         # request (no keep-alive: README, Benchmark).
