@@ -106,7 +106,7 @@ def one(video: Path) -> dict:
         poller.join()
         peak = {m: max(vm_hwm_mb(p) or 0.0 for p in ps) for m, ps in pids.items()}
         cpu = {m: sum(cpu_seconds(p) for p in ps) - cpu_before[m] for m, ps in every.items()}
-        steps, _end = history.history(stack.deployment, outcome.execution_arn)
+        steps, _end = history.history(stack.deployment, outcome.arn)
         log = (workdir / "logs" / "ExtractFramesFunction.log").read_text().splitlines()
     reads = [json.loads(line) for line in log if '"video read"' in line]
     functions = function_of_state()

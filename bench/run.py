@@ -78,7 +78,7 @@ def run_workload(stack, count: int, mapping: dict, clips: list[Path]) -> dict:
     deployment = stack.deployment
     jobs = workload.plan(clips, count, mapping)
     result = workload.run(deployment, jobs, mapping, progress=True)
-    arns = [o.execution_arn for o in result.outcomes]
+    arns = [o.arn for o in result.outcomes]
     per_state, bounds = step_seconds(deployment, arns)
     stops = [b["stop"] for b in bounds.values() if b["stop"]]
     completion = sorted((s - result.started).total_seconds() for s in stops)
@@ -120,7 +120,7 @@ def ours_per_clip(deployment: Deployment, clips: list[Path], repeat: int) -> dic
         for clip in clips:
             upload = runs.upload(deployment, clip, key=f"bench-per-clip/{round_}/{clip.name}")
             (outcome,) = runs.wait(deployment, [upload], timeout=300, poll=0.05)
-            steps, _ = history.history(deployment, outcome.execution_arn)
+            steps, _ = history.history(deployment, outcome.arn)
             for step in steps:
                 if step.seconds is not None:
                     samples[clip.name].setdefault(step.name, []).append(step.seconds)

@@ -50,7 +50,7 @@ def cmd_run(args: argparse.Namespace) -> int:
             try:
                 runs.download(deployment, result, args.out)
             except Exception as error:  # the outcome line still tells what happened
-                print(f"could not download the outputs of {result.video}: {error}", file=sys.stderr)
+                print(f"could not download the outputs of {result.file}: {error}", file=sys.stderr)
             print(result.to_json() if args.json else result.line(), flush=True)
         return 0 if all(r.status == "SUCCEEDED" for r in outcomes) else 1
 

@@ -142,11 +142,10 @@ def summary(execution: dict) -> Run:
         try:
             output = json.loads(execution.get("output") or "{}")
             students = output["lookup"]["students"]
-            recognition = output["recognized"]["recognition"]
-            unknown = recognition["unknown_faces"]
-            annotated = recognition.get("annotated_key")
+            unknown = output["recognition"]["unknown_faces"]
+            annotated = output["recognition"].get("annotated_key")
             output_key = output["output"]["key"]
-            attendance = recognition.get("attendance")
+            attendance = output["recognition"].get("attendance")
             attendance_key = output["output"].get("attendance_key")
         except (KeyError, TypeError, ValueError, AttributeError):
             pass  # not one of ours: shown without its result

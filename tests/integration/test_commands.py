@@ -121,7 +121,7 @@ def test_up_executions_view_and_stopping(tmp_path):
         ]
         assert found["test_0.mp4"]["status"] == "SUCCEEDED" and found["test_0.mp4"]["seconds"] > 0
         assert found["broken.mp4"]["error"]["error"] == "InvalidVideo"
-        assert found["test_0.mp4"]["arn"] == good.execution_arn
+        assert found["test_0.mp4"]["arn"] == good.arn
 
         viewer, url = start("view", "--endpoint", endpoint, "--port", "0")
         with urllib.request.urlopen(url, timeout=30) as response:

@@ -83,7 +83,7 @@ def test_workers_killed_during_a_burst_lose_no_run(stack):
         assert read_csv(d, result.output_key) == [{"name": student, "major": major, "year": year}]
     killed_keys = {key for _, key in killer.killed}
     for upload, result in zip(uploads, outcomes, strict=True):
-        crashes = failed_tasks(d, result.execution_arn).count("Runtime.ExitError")
+        crashes = failed_tasks(d, result.arn).count("Runtime.ExitError")
         assert crashes == (1 if upload.key in killed_keys else 0), upload.key
 
     started = executed_keys(d, prefix)
@@ -107,7 +107,7 @@ def test_a_step_that_crashes_every_time_fails_its_run_clearly_and_only_its_run(s
         pool.faults = None
 
     assert bad.status == "FAILED" and bad.error["error"] == "Runtime.ExitError", bad
-    assert failed_tasks(d, bad.execution_arn) == ["Runtime.ExitError", "Runtime.ExitError"]  # tried twice
+    assert failed_tasks(d, bad.arn) == ["Runtime.ExitError", "Runtime.ExitError"]  # tried twice
     report = json.loads(
         d.client("s3")
         .get_object(Bucket=d["OutputBucketName"], Key=keys.error_report_key(doomed))["Body"]

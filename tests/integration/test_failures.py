@@ -70,7 +70,7 @@ def test_bad_uploads_fail_clearly_and_good_ones_still_succeed(stack, tmp_path):
         report = error_report(stack, upload.key)
         assert report["step"] == "ExtractFrames"
         assert report["error"] == error and report["cause"] == result.error["cause"]
-        assert report["execution"] == result.execution_arn
+        assert report["execution"] == result.arn
         assert report["video"]["key"] == upload.key
         assert_untouched(stack, upload.key, body)
     assert [r.status for r in outcomes[len(uploads) :]] == ["SUCCEEDED", "SUCCEEDED"]
@@ -116,7 +116,7 @@ def test_duplicate_delivery_does_the_work_once(stack):
     sfn, s3 = d.client("stepfunctions"), d.client("s3")
     upload = runs.upload(d, SAMPLES / "videos" / "test_6.mp4", key="dup/test_6.mp4")
     (first,) = runs.wait(d, [upload], timeout=120)
-    event = sfn.describe_execution(executionArn=first.execution_arn)["input"]
+    event = sfn.describe_execution(executionArn=first.arn)["input"]
     csv_before = s3.head_object(Bucket=d["OutputBucketName"], Key="dup/test_6.csv")
     recognize = stack.pool("RecognizeFacesFunction")
     calls_before = recognize.invocations
@@ -153,7 +153,7 @@ def test_concurrent_duplicates_both_succeed(stack):
     (result,) = runs.wait(d, [upload], timeout=120)
     while sfn.describe_execution(executionArn=extra)["status"] == "RUNNING":
         pass
-    for arn in (result.execution_arn, extra):
+    for arn in (result.arn, extra):
         steps, end = history.history(d, arn)
         assert end["status"] == "SUCCEEDED", history.render(steps, end)
 
@@ -179,5 +179,5 @@ def test_the_same_bytes_uploaded_again_are_a_new_run(stack):
     second = runs.upload(d, SAMPLES / "videos" / "test_4.mp4", key="again/clip.mp4")
     (two,) = runs.wait(d, [second], timeout=120)
     assert first.etag == second.etag and first.version_id != second.version_id
-    assert one.execution_arn != two.execution_arn
+    assert one.arn != two.arn
     assert one.status == two.status == "SUCCEEDED"

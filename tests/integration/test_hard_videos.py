@@ -267,7 +267,7 @@ def test_only_clips_the_first_two_frames_do_not_settle_extract_more(stack, outco
     """The first batch is the two earliest samples; a second batch only when those disagree or show
     nobody (the late face: a title card in both), and then recognition carries on from its tally."""
     visited = {
-        case: [s.name for s in history.history(stack.deployment, result.execution_arn)[0]]
+        case: [s.name for s in history.history(stack.deployment, result.arn)[0]]
         for case, result in outcomes.items()
     }
     for case in ("late_face", "empty_room", "passer_by_with_obama", "passer_by_alone"):

@@ -63,7 +63,7 @@ def test_a_lecture_is_fanned_out_and_gives_attendance(stack, lecture):
         ],
     }
 
-    steps, end = history.history(d, result.execution_arn)
+    steps, end = history.history(d, result.arn)
     assert end["status"] == "SUCCEEDED"
     names = [s.name for s in steps if s.iteration is None]
     assert names[:3] == ["ExtractFrames", "IsLecture", "RecognizeSegments"]
@@ -75,9 +75,9 @@ def test_a_lecture_is_fanned_out_and_gives_attendance(stack, lecture):
         (name, i, "succeeded") for i in range(8) for name in ("ExtractSegment", "RecognizeSegment")
     )
     sfn = d.client("stepfunctions")
-    execution = sfn.describe_execution(executionArn=result.execution_arn)
+    execution = sfn.describe_execution(executionArn=result.arn)
     definition = json.loads(sfn.describe_state_machine(stateMachineArn=d["StateMachineArn"])["definition"])
-    html = pages.execution_page(execution, definition, history.events(d, result.execution_arn))
+    html = pages.execution_page(execution, definition, history.events(d, result.arn))
     assert 'id="attendance"' in html and f'data-name="{TRUMP}"' in html
     assert pages.clock(seen[TRUMP]["first_seen"]) in html and "/ 90" in html
     assert 'data-state="RecognizeSegment" data-iteration="7"' in html and "Map · 8 iterations" in html
@@ -89,7 +89,7 @@ def test_a_short_clip_keeps_the_path_without_the_map(stack):
     upload = runs.upload(stack.deployment, VIDEOS / "test_4.mp4", key="short/test_4.mp4")
     (result,) = runs.wait(stack.deployment, [upload], timeout=120)
     assert result.status == "SUCCEEDED"
-    steps, _ = history.history(stack.deployment, result.execution_arn)
+    steps, _ = history.history(stack.deployment, result.arn)
     assert [s.name for s in steps][:3] == ["ExtractFrames", "IsLecture", "RecognizeFaces"]
     assert not [s for s in steps if s.type == "Map"]
     (person,) = result.attendance["students"]

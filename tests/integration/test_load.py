@@ -59,7 +59,7 @@ def test_100_uploads_with_throttling_crashes_and_a_timeout(stack):
     assert listed.get("KeyCount", 0) == 0, "nothing in errors/"
 
     def failed(key: str) -> list[str]:
-        return failed_tasks(d, next(r for k, r in zip(keys, outcomes, strict=True) if k == key).execution_arn)
+        return failed_tasks(d, next(r for k, r in zip(keys, outcomes, strict=True) if k == key).arn)
 
     assert failed(keys[43]) == ["Sandbox.Timedout"], "timed out once, then succeeded"
     assert failed(keys[21]) == ["Runtime.ExitError"], "crashed once, then succeeded"

@@ -135,21 +135,21 @@ def test_list_page_shows_both_executions(outcomes, site, tmp_path):
     good, bad = outcomes
     dom = browse(site, tmp_path)
     listed = {a["data-arn"]: a["data-status"] for t, a in dom.elements if t == "tr" and "data-arn" in a}
-    assert listed[good.execution_arn] == "SUCCEEDED"
-    assert listed[bad.execution_arn] == "FAILED"
+    assert listed[good.arn] == "SUCCEEDED"
+    assert listed[bad.arn] == "FAILED"
     text = dom.tables["executions"]
     assert "view/test_4.mp4" in text and "view/broken.mp4" in text
     assert "InvalidVideo" in text
     students = [row.split("johnny_dep")[0] for row in text.split("view/") if "johnny_dep" in row]
     assert students == ["test_4.mp4"], text  # the students column: on the good run's row, not the bad one's
     links = [a.get("href", "") for t, a in dom.elements if t == "a"]
-    assert f"/execution?arn={quote(bad.execution_arn, safe='')}" in links
+    assert f"/execution?arn={quote(bad.arn, safe='')}" in links
 
 
 @pytest.mark.stack
 def test_failed_execution_shows_the_caught_error_and_the_failure_path(outcomes, site, tmp_path):
     _, bad = outcomes
-    dom = browse(page(site, bad.execution_arn), tmp_path)
+    dom = browse(page(site, bad.arn), tmp_path)
     assert any(t == "svg" and "graph" in a.get("class", "") for t, a in dom.elements)
     graph = {name: a["data-status"] for name, a in dom.states("g").items()}
     assert set(graph) == {
@@ -192,7 +192,7 @@ def test_failed_execution_shows_the_caught_error_and_the_failure_path(outcomes, 
 @pytest.mark.stack
 def test_succeeded_execution_is_green_along_the_happy_path(stack, outcomes, site, tmp_path):
     good, _ = outcomes
-    dom = browse(page(site, good.execution_arn), tmp_path)
+    dom = browse(page(site, good.arn), tmp_path)
     graph = {name: a["data-status"] for name, a in dom.states("g").items()}
     happy_path = [
         "ExtractFrames",
@@ -218,14 +218,14 @@ def test_succeeded_execution_is_green_along_the_happy_path(stack, outcomes, site
     assert list(dom.states("tr")) == happy_path
 
     (img,) = [a for t, a in dom.elements if t == "img" and "frame" in a.get("class", "")]
-    assert img["src"] == f"/frame?arn={quote(good.execution_arn, safe='')}"
+    assert img["src"] == f"/frame?arn={quote(good.arn, safe='')}"
     with urllib.request.urlopen(site + img["src"].lstrip("/")) as response:
         assert response.headers["Content-Type"] == "image/jpeg"
         served = cv2.imdecode(np.frombuffer(response.read(), np.uint8), cv2.IMREAD_COLOR)
     d = stack.deployment
     stored = d.client("s3").get_object(Bucket=d["ArtifactsBucketName"], Key=good.annotated_key)["Body"].read()
     assert served.shape == cv2.imdecode(np.frombuffer(stored, np.uint8), cv2.IMREAD_COLOR).shape
-    shot = screenshot(page(site, good.execution_arn), tmp_path, "view-succeeded.png")
+    shot = screenshot(page(site, good.arn), tmp_path, "view-succeeded.png")
     assert shot.std() > 20  # painted: graph, facts and the frame, not a blank page
 
 
@@ -234,7 +234,7 @@ def test_list_and_failed_pages_render(outcomes, site, tmp_path):
     """What the README shows: the list with its students column, and a failed run's page."""
     _, bad = outcomes
     assert screenshot(site, tmp_path, "view-list.png", (1600, 420)).std() > 10
-    assert screenshot(page(site, bad.execution_arn), tmp_path, "view.png").std() > 10
+    assert screenshot(page(site, bad.arn), tmp_path, "view.png").std() > 10
 
 
 def test_retried_attempts_are_visible():

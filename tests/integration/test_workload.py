@@ -39,18 +39,31 @@ def test_other_clips_are_numbered_by_stem(tmp_path):
     ]
 
 
+def succeeded(students: list[dict], seconds: float) -> runs.Outcome:
+    return runs.Outcome(
+        arn="",
+        name="",
+        video="",
+        status="SUCCEEDED",
+        started=None,
+        seconds=seconds,
+        students=students,
+        unknown_faces=0,
+        error=None,
+        output_key="",
+        annotated_key=None,
+        file="v",
+    )
+
+
 def test_check_treats_freshman_as_freshmen():
     uploads = [
         runs.Upload("test_2.mp4", "x/test_11.mp4", "e"),
         runs.Upload("test_0.mp4", "x/test_9.mp4", "e"),
     ]
     outcomes = [
-        runs.Outcome(
-            "v", "SUCCEEDED", [{"name": "mr_bean", "major": "lawyer", "year": "freshmen"}], 0, None, "", 1.0
-        ),
-        runs.Outcome(
-            "v", "SUCCEEDED", [{"name": "floki", "major": "history", "year": "junior"}], 0, None, "", 3.0
-        ),
+        succeeded([{"name": "mr_bean", "major": "lawyer", "year": "freshmen"}], 1.0),
+        succeeded([{"name": "floki", "major": "history", "year": "junior"}], 3.0),
     ]
     checks = workload.check_outcomes(uploads, outcomes, workload.read_mapping(MAPPING))
     assert [c.correct for c in checks] == [True, False]
