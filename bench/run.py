@@ -76,7 +76,7 @@ def summarize_steps(per_state: dict[str, list[float]]) -> dict[str, dict]:
 
 def run_workload(stack, count: int, mapping: dict, clips: list[Path]) -> dict:
     deployment = stack.deployment
-    jobs = workload.plan(clips, count, mapping)
+    jobs = workload.jobs_for(clips, count, mapping)
     result = workload.run(deployment, jobs, mapping, progress=True)
     arns = [o.arn for o in result.outcomes]
     per_state, bounds = step_seconds(deployment, arns)
@@ -243,7 +243,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def measure(args: argparse.Namespace) -> Measured:
+def measurements(args: argparse.Namespace) -> Measured:
     """The workload and the per-clip rounds on a fresh stack, then the baseline, the work in process
     and decoding, each clip ``args.repeat`` times; progress on stderr."""
     from bench import decode_cost, encoders
@@ -428,7 +428,7 @@ def main(argv: list[str] | None = None) -> int:
             [f"--out={args.out}", f"--workers={args.workers}", *(["--strict"] * args.strict)]
         )
     args.out.mkdir(parents=True, exist_ok=True)
-    measured = measure(args)
+    measured = measurements(args)
     results = compare(args, measured)
     (args.out / "bench.json").write_text(json.dumps(results, indent=2, default=str))
     chart(

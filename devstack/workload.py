@@ -1,7 +1,7 @@
 """``classroom workload``: upload many videos at once, wait for every outcome, and report
 accuracy (against a course-style ``mapping`` file), throughput and latency.
 
-The pieces (plan, upload_many, check, percentile, latency) are reused by ``bench/``.
+The pieces (jobs_for, upload_many, check_outcomes, report, percentile, latency) are reused by ``bench/``.
 """
 
 import argparse
@@ -126,7 +126,7 @@ def clips(folder: Path) -> list[Path]:
     return sorted(files, key=order)
 
 
-def plan(
+def jobs_for(
     videos: list[Path], count: int, mapping: dict[str, tuple[str, str]] | None = None, prefix: str = ""
 ) -> list[Job]:
     """``count`` uploads with distinct keys, cycling ``videos``.
@@ -317,7 +317,8 @@ def run(
     )
 
 
-def describe(jobs: list[Job], folder: Path) -> str:
+def jobs_line(jobs: list[Job], folder: Path) -> str:
+    """The workload in one line: how many uploads of how many clips, and their first and last keys."""
     clips_used = len({j.path for j in jobs})
     names = f"{jobs[0].key} … {jobs[-1].key}" if len(jobs) > 1 else jobs[0].key
     return f"videos      {len(jobs)} uploads of {clips_used} clips from {folder}, keys {names}"
@@ -327,7 +328,7 @@ def cmd_workload(args: argparse.Namespace, target: Callable) -> int:
     videos = clips(args.videos)
     mapping_path = args.mapping or find_mapping(args.videos)
     mapping = read_mapping(mapping_path) if mapping_path else None
-    jobs = plan(videos, args.count, mapping, args.prefix)
+    jobs = jobs_for(videos, args.count, mapping, args.prefix)
     with ExitStack() as resources:
         if args.stack or args.endpoint:
             deployment = target(args, resources)
@@ -339,7 +340,7 @@ def cmd_workload(args: argparse.Namespace, target: Callable) -> int:
         if args.seed or not (args.stack or args.endpoint):
             print(seeding.seed(deployment), file=sys.stderr)
         result = run(deployment, jobs, mapping, timeout=args.timeout, progress=not args.quiet)
-    print(describe(jobs, args.videos))
+    print(jobs_line(jobs, args.videos))
     print(f"mapping     {mapping_path or 'none'}")
     for line in result.report.lines():
         print(line)

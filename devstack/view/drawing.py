@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from urllib.parse import quote
 
 from devstack import history
-from devstack.view.graph import GAP, MARGIN, NODE_H, Edge, Graph, Node, graph, layout, node_width
+from devstack.view.graph import GAP, MARGIN, NODE_H, Edge, Node, StateGraph, graph, layout, node_width
 from devstack.view.text import esc, seconds_text
 
 
@@ -58,7 +58,7 @@ def _rounded(points: list[tuple[float, float]], radius: float = 10) -> str:
     return d + f" L{points[-1][0]:.1f},{points[-1][1]:.1f}"
 
 
-def _route(g: Graph, edge: Edge, width: float, lane: int) -> Route:
+def _route(g: StateGraph, edge: Edge, width: float, lane: int) -> Route:
     """How one edge is drawn, and where its label goes."""
     a, b = g.nodes[edge.source], g.nodes[edge.target]
     half = width / 2

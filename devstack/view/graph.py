@@ -22,7 +22,9 @@ class Node:
 
 
 @dataclass
-class Graph:
+class StateGraph:
+    """The states (nodes, placed by ``layout``) and the transitions between them."""
+
     nodes: dict[str, Node]
     edges: list[Edge]
     back: set[Edge] = field(default_factory=set)  # edges that close a loop, drawn upwards on the left
@@ -56,7 +58,7 @@ def _edges(states: dict) -> list[Edge]:
     return [e for e in edges if e.target in states]
 
 
-def graph(definition: dict) -> Graph:
+def graph(definition: dict) -> StateGraph:
     """Nodes in layers (longest path from StartAt over the forward edges) and every transition."""
     states = definition.get("States", {})
     nodes = {name: Node(name, state.get("Type", "?")) for name, state in states.items()}
@@ -88,7 +90,7 @@ def graph(definition: dict) -> Graph:
         for edge in out[name]:
             if edge not in back:
                 nodes[edge.target].layer = max(nodes[edge.target].layer, nodes[name].layer + 1)
-    return Graph(nodes, edges, back)
+    return StateGraph(nodes, edges, back)
 
 
 NODE_H = 52
@@ -98,11 +100,11 @@ MARGIN = 28
 TOP = 64  # room for the Start marker
 
 
-def node_width(g: Graph) -> float:
+def node_width(g: StateGraph) -> float:
     return max([170.0] + [len(n.name) * 7.6 + 36 for n in g.nodes.values()])
 
 
-def layout(g: Graph) -> tuple[float, float]:
+def layout(g: StateGraph) -> tuple[float, float]:
     """Place the nodes; returns the drawing's width and height.
 
     Layer by layer, each node goes under its normal (Next/Default/Choice) predecessors, spread

@@ -15,7 +15,7 @@ MAPPING = SAMPLES / "mapping"
 
 def test_course_plan_follows_the_mapping():
     mapping = workload.read_mapping(MAPPING)
-    jobs = workload.plan(workload.clips(VIDEOS), 100, mapping, prefix="p/")
+    jobs = workload.jobs_for(workload.clips(VIDEOS), 100, mapping, prefix="p/")
     keys = [j.key for j in jobs]
     assert keys[:9] == [f"p/test_{n}.mp4" for n in (0, 1, 2, 4, 5, 6, 7, 8, 9)]
     assert keys[-1] == "p/test_100.mp4"
@@ -31,7 +31,7 @@ def test_course_plan_follows_the_mapping():
 def test_other_clips_are_numbered_by_stem(tmp_path):
     for name in ("a.mp4", "b.mp4"):
         (tmp_path / name).write_bytes(b"")
-    jobs = workload.plan(workload.clips(tmp_path), 3)
+    jobs = workload.jobs_for(workload.clips(tmp_path), 3)
     assert [(j.key, j.path.name) for j in jobs] == [
         ("a-0.mp4", "a.mp4"),
         ("b-1.mp4", "b.mp4"),
