@@ -142,10 +142,11 @@ def summary(execution: dict) -> Run:
         try:
             output = json.loads(execution.get("output") or "{}")
             students = output["lookup"]["students"]
-            unknown = output["recognition"]["unknown_faces"]
-            annotated = output["recognition"].get("annotated_key")
+            recognition = output["recognized"]["recognition"]
+            unknown = recognition["unknown_faces"]
+            annotated = recognition.get("annotated_key")
             output_key = output["output"]["key"]
-            attendance = output["recognition"].get("attendance")
+            attendance = recognition.get("attendance")
             attendance_key = output["output"].get("attendance_key")
         except (KeyError, TypeError, ValueError, AttributeError):
             pass  # not one of ours: shown without its result
