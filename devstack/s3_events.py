@@ -1,16 +1,39 @@
 """The event S3 sends to EventBridge when an object is created, shaped as S3 shapes it (moto's own differs:
-unix time, ``eTag``, the raw key). The local stack's S3 sends it; tests build the same event for an upload."""
+unix time, ``eTag``, the raw key). The local stack's S3 sends it; tests build the same event for an upload.
+No moto here: the unit tests build their events with it."""
 
 import datetime
 import uuid
 from urllib.parse import quote_plus
 
-from moto.s3 import notifications as s3_notifications
-
 from devstack.template import ACCOUNT, REGION
 
 # S3 names the API call that created the object (s3:ObjectCreated:Put -> PutObject).
 _REASONS = {"Put": "PutObject", "Post": "PostObject", "Copy": "CopyObject"}
+
+# The detail-type S3 gives each kind of event on EventBridge (S3 user guide, "EventBridge"), by the
+# event name's prefix.
+_DETAIL_TYPES = {
+    "s3:ObjectCreated:": "Object Created",
+    "s3:ObjectRemoved:": "Object Deleted",
+    "s3:LifecycleExpiration:": "Object Deleted",
+    "s3:ObjectRestore:Post": "Object Restore Initiated",
+    "s3:ObjectRestore:Completed": "Object Restore Completed",
+    "s3:ObjectRestore:Delete": "Object Restore Expired",
+    "s3:LifecycleTransition": "Object Storage Class Changed",
+    "s3:IntelligentTiering": "Object Access Tier Changed",
+    "s3:ObjectAcl:Put": "Object ACL Updated",
+    "s3:ObjectTagging:Put": "Object Tags Added",
+    "s3:ObjectTagging:Delete": "Object Tags Deleted",
+}
+
+
+def detail_type(event_name: str) -> str:
+    """``Object Created`` for ``s3:ObjectCreated:Put``: the event's detail-type on EventBridge."""
+    for prefix, kind in _DETAIL_TYPES.items():
+        if event_name.startswith(prefix):
+            return kind
+    raise ValueError(f"S3 sends no EventBridge event for {event_name}")
 
 
 def s3_event(
@@ -28,7 +51,7 @@ def s3_event(
     return {
         "version": "0",
         "id": str(uuid.uuid4()),
-        "detail-type": s3_notifications._detail_type(event_name),
+        "detail-type": detail_type(event_name),
         "source": "aws.s3",
         "account": account_id,
         "time": datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),

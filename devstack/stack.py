@@ -17,6 +17,7 @@ from moto.server import ThreadedMotoServer
 from devstack import seams, speedups
 from devstack.deployment import Deployment
 from devstack.lambdas import FunctionPool, shut_down
+from devstack.storage import create_storage
 from devstack.template import ACCOUNT, REGION, Template
 
 CREDENTIALS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}
@@ -173,46 +174,3 @@ def endpoint_environment(endpoint: str) -> dict[str, str]:
         "AWS_DEFAULT_REGION": REGION,
         "POWERTOOLS_TRACE_DISABLED": "true",
     }
-
-
-def create_storage(template: Template, s3, dynamodb) -> None:
-    """The template's buckets and tables, with the properties moto models (versioning, encryption,
-    public access block, EventBridge notifications, time to live)."""
-    for logical_id, resource in template.of_type("AWS::S3::Bucket").items():
-        name = template.physical_name(logical_id)
-        _create_bucket(s3, name, template.resolve(resource.get("Properties", {})))
-    for logical_id, resource in template.of_type("AWS::DynamoDB::Table").items():
-        props = template.resolve(resource["Properties"])
-        name = template.physical_name(logical_id)
-        dynamodb.create_table(
-            TableName=name,
-            AttributeDefinitions=props["AttributeDefinitions"],
-            KeySchema=props["KeySchema"],
-            BillingMode=props.get("BillingMode", "PAY_PER_REQUEST"),
-        )
-        if ttl := props.get("TimeToLiveSpecification"):
-            dynamodb.update_time_to_live(TableName=name, TimeToLiveSpecification=ttl)
-
-
-def _create_bucket(s3, name: str, props: dict) -> None:
-    s3.create_bucket(Bucket=name)
-    if props.get("VersioningConfiguration"):
-        s3.put_bucket_versioning(Bucket=name, VersioningConfiguration=props["VersioningConfiguration"])
-    if props.get("BucketEncryption"):
-        rules = [
-            {"ApplyServerSideEncryptionByDefault": r["ServerSideEncryptionByDefault"]}
-            for r in props["BucketEncryption"]["ServerSideEncryptionConfiguration"]
-        ]
-        s3.put_bucket_encryption(Bucket=name, ServerSideEncryptionConfiguration={"Rules": rules})
-    if props.get("PublicAccessBlockConfiguration"):
-        s3.put_public_access_block(
-            Bucket=name, PublicAccessBlockConfiguration=props["PublicAccessBlockConfiguration"]
-        )
-    if (
-        props.get("NotificationConfiguration", {})
-        .get("EventBridgeConfiguration", {})
-        .get("EventBridgeEnabled")
-    ):
-        s3.put_bucket_notification_configuration(
-            Bucket=name, NotificationConfiguration={"EventBridgeConfiguration": {}}
-        )

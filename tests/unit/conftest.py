@@ -1,5 +1,21 @@
 """Unit-test fixtures: the template's buckets and tables in moto (in process), handlers loaded as
-Lambda loads them, a fake Lambda context, and S3 ``Object Created`` events as EventBridge delivers them."""
+Lambda loads them, a fake Lambda context, and S3 ``Object Created`` events as EventBridge delivers them.
+
+Function code is imported directly, not through the local stack (``tests.unit.function_code``):
+
+- ``load("extract_frames")`` (fixture): the function's handler, its environment from template.yaml, called
+  as Lambda calls it (``handler(event)``; ``handler.spec`` is the template's FunctionSpec). The name is
+  any the template knows the function by (logical id, short name, physical name).
+- ``import_function_module("extract_frames", "frames")`` (from ``tests.unit.function_code``, or from
+  here): functions/extract_frames/frames.py by its bare name, as the handler imports it.
+- ``function_code.on_path("extract_frames")``: functions/extract_frames/ and the layers first on
+  ``sys.path`` inside a ``with`` block; ``function_code.load_handler(folder, module)``: a handler module
+  run afresh, as a cold start.
+
+From devstack only what reads template.yaml and builds S3's events and the storage through boto3
+(``template``, ``s3_events``, ``storage``): none of them imports moto, so a moto upgrade can only break
+the local stack and the integration tests, not these.
+"""
 
 import sys
 import types
@@ -14,11 +30,11 @@ from moto import mock_aws
 
 from classroom_common import storage
 from classroom_vision.known_faces import KnownFaces, from_course_pickle
-from devstack import function_path
 from devstack.s3_events import s3_event
-from devstack.stack import create_storage
+from devstack.storage import create_storage
 from devstack.template import REGION, FunctionSpec, Template
 from tests.conftest import SAMPLES
+from tests.unit.function_code import import_function_module, load_handler
 
 TEMPLATE = Template()
 VIDEOS = SAMPLES / "videos"
@@ -61,12 +77,8 @@ class Handler:
         )
 
     def __call__(self, event: dict) -> dict:
-        return self.module.lambda_handler(event, self.context())
-
-
-def import_function_module(function: str, name: str) -> types.ModuleType:
-    """``functions/<function>/<name>.py`` imported by its bare name, as the function's app imports it."""
-    return function_path.import_module(function_spec(function), name)
+        entry = self.spec.handler.rsplit(".", 1)[1]
+        return getattr(self.module, entry)(event, self.context())
 
 
 @cache
@@ -153,7 +165,8 @@ def load(aws, monkeypatch):
             # Powertools' logger and metrics (classroom_common.handler) read the environment when they
             # are made: a cold start makes them again, as a new Lambda container does.
             sys.modules.pop("classroom_common.handler", None)
-            _warm[key] = Handler(function_path.load_handler(spec), spec)
+            module = spec.handler.rsplit(".", 1)[0]
+            _warm[key] = Handler(load_handler(spec.code_dir.name, module), spec)
         return _warm[key]
 
     return _load
