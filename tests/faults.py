@@ -5,15 +5,17 @@ import json
 import threading
 from urllib.parse import unquote_plus
 
-from devstack import runs
+from devstack import invoke, runs
 from devstack.deployment import Deployment
 
 
 def upload_key(event: dict) -> str | None:
-    """The upload an invocation works on, whatever the step's input looks like."""
+    """The upload an invocation works on, whatever the step's input looks like (the execution's input
+    is the S3 event; a state's input has it as ``upload``, or the ``video`` in itself or its ``batch``)."""
     if "detail" in event:
         return unquote_plus(event["detail"]["object"]["key"])
-    return event.get("video", {}).get("key")
+    video = invoke.referenced_video(event)
+    return video["key"] if video else None
 
 
 class FirstAttemptFaults:

@@ -5,6 +5,7 @@ of the report.
 """
 
 import hashlib
+import json
 from pathlib import Path
 
 import pytest
@@ -174,3 +175,19 @@ def test_each_layer_ships_its_own_package_whole(layer, package, source):
     assert modules(built / package) == expected
     other = {"classroom_common": "classroom_vision", "classroom_vision": "classroom_common"}[package]
     assert not (built / other).exists(), f"{layer} also ships {other}"
+
+
+@pytest.mark.stack
+def test_the_local_stack_runs_the_definition_sam_build_packages(stack):
+    """What the local stack runs is what `sam deploy` uploads: the built template's DefinitionUri, with
+    its DefinitionSubstitutions applied as CloudFormation applies them."""
+    template = built_template()
+    (machine,) = _resources(template, "AWS::Serverless::StateMachine").values()
+    props = machine["Properties"]
+    text = (BUILD / props["DefinitionUri"]).read_text()
+    for name, value in stack.template.resolve(props["DefinitionSubstitutions"]).items():
+        text = text.replace("${" + name + "}", value)
+    sfn = stack.deployment.client("stepfunctions")
+    running = sfn.describe_state_machine(stateMachineArn=stack.deployment["StateMachineArn"])["definition"]
+    assert json.loads(running) == json.loads(text)
+    assert "${" not in running

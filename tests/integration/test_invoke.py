@@ -159,9 +159,10 @@ def test_cli_against_a_running_stack(staged, stack, capsys, tmp_path):
     bad.write_text("{}")
     assert cli.main(["invoke", "lookup_students", "-e", str(bad), "--endpoint", stack.endpoint]) == 1
     out, err = capsys.readouterr()
-    assert json.loads(out)["errorType"] == "KeyError"
+    assert json.loads(out)["errorType"] == "ValidationError"  # parsed at the door
     assert "Traceback (most recent call last)" in err  # the function's logs
-    assert err.rstrip().endswith("LookupStudentsFunction failed: KeyError: 'recognition'")
+    assert "LookupStudentsFunction failed: ValidationError: 2 validation errors for LookupStudentsInput" in err  # noqa: E501
+    assert "recognition\n  Field required" in err  # which field is missing, by name
 
     assert cli.main(["invoke", "NoSuchFunction"]) == 2
     assert "one of: ExtractFramesFunction" in capsys.readouterr().err
