@@ -161,7 +161,9 @@ def test_cli_against_a_running_stack(staged, stack, capsys, tmp_path):
     out, err = capsys.readouterr()
     assert json.loads(out)["errorType"] == "ValidationError"  # parsed at the door
     assert "Traceback (most recent call last)" in err  # the function's logs
-    assert "LookupStudentsFunction failed: ValidationError: 2 validation errors for LookupStudentsInput" in err  # noqa: E501
+    assert (
+        "LookupStudentsFunction failed: ValidationError: 2 validation errors for LookupStudentsInput" in err
+    )
     assert "recognition\n  Field required" in err  # which field is missing, by name
 
     assert cli.main(["invoke", "NoSuchFunction"]) == 2
