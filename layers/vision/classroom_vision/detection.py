@@ -1,4 +1,4 @@
-"""Face detection with YuNet (OpenCV's ``FaceDetectorYN``), every face of a classroom frame in bounded work.
+"""Face detection with YuNet on OpenCV's dnn, every face of a classroom frame in bounded work.
 
 The detector's runtime lives here and only here: ``detect`` takes an RGB array and gives ``Box``es.
 
@@ -19,8 +19,15 @@ as YuNet's (taller, higher): dlib's 5-point landmark model was trained on HOG's 
 from YuNet's own box are 0.12 from the HOG box's on average (16 names of 299 faces change), from the
 mapped box 0.046 (none change). The thresholds and the mapping were measured on the sample clips, the
 photos in tests/data/faces and generated classrooms, empty rooms, posters and close-ups (README).
+
+YuNet runs as OpenCV's ``FaceDetectorYN`` runs it (the input padded to a multiple of 32, one forward
+pass, each stride's anchors decoded, ``NMSBoxes``), giving the same rows to the bit, but without its
+``setPreferableTarget``: OpenCV 5's graph engine, which YuNet's dynamic shapes need, chooses no target
+and logs a warning for each detector created that way.
 """
 
+import ctypes
+import ctypes.util
 from functools import cache
 from importlib import resources
 
@@ -54,30 +61,72 @@ MAP_SIZE, MAP_DY, MAP_YAW = 0.96, 0.53, 1.17
 
 Rows = np.ndarray  # N x 15 float32: x, y, w, h, five landmarks (x, y), score
 
+STRIDES = (8, 16, 32)  # YuNet's output grids: one anchor per stride x stride cell of the padded input
+OUTPUTS = [f"{kind}_{stride}" for kind in ("cls", "obj", "bbox", "kps") for stride in STRIDES]
+TOP_K = 5000  # candidates NMSBoxes keeps at most, as FaceDetectorYN is given it here
+
+# The C library's expf, which FaceDetectorYN's decoding calls: NumPy's exp differs from it in the last
+# bit now and then, and a box's width and height come from it.
+_libm = ctypes.CDLL(ctypes.util.find_library("m") or "libm.so.6")
+_libm.expf.restype, _libm.expf.argtypes = ctypes.c_float, [ctypes.c_float]
+_expf = np.frompyfunc(_libm.expf, 1, 1)
+
 
 @cache
-def _detector(use: str) -> cv2.FaceDetectorYN:
-    """One detector per pass, so each keeps its input size (a new size re-plans the network)."""
+def _network(use: str) -> cv2.dnn.Net:
+    """One network per pass, so each keeps its input size (a new size re-plans the network)."""
     use_vcpus()
-    model = resources.files("classroom_vision") / MODEL
-    return cv2.FaceDetectorYN.create(str(model), "", (320, 320), CANDIDATE_SCORE, NMS_IOU, 5000)
+    network = cv2.dnn.readNet(str(resources.files("classroom_vision") / MODEL))
+    network.setPreferableBackend(cv2.dnn.DNN_BACKEND_DEFAULT)  # as FaceDetectorYN sets it
+    return network
 
 
 def load() -> None:
     """Load the detector now (at cold start) rather than on the first frame."""
     for use in ("main", "close", "verify"):
-        _detector(use)
+        _network(use)
+
+
+def _expf32(values: np.ndarray) -> np.ndarray:
+    return _expf(values).astype(np.float32) if len(values) else values.copy()
+
+
+def _decode(outputs: list[np.ndarray], level: int, columns: int) -> Rows:
+    """The anchors of one stride scoring at least ``CANDIDATE_SCORE``, in FaceDetectorYN's float32
+    arithmetic: box centre and landmarks offset from the anchor's cell, width and height exponential."""
+    cls, obj, bbox, kps = (outputs[level + len(STRIDES) * k][0] for k in range(4))
+    score = np.sqrt(np.clip(cls[:, 0], 0, 1) * np.clip(obj[:, 0], 0, 1))
+    anchors = np.flatnonzero(~(score < np.float32(CANDIDATE_SCORE)))
+    row, column = (v.astype(np.float32) for v in np.divmod(anchors, columns))
+    stride, box, marks = np.float32(STRIDES[level]), bbox[anchors], kps[anchors]
+    width, height = _expf32(box[:, 2]) * stride, _expf32(box[:, 3]) * stride
+    half = np.float32(2)
+    found = [(column + box[:, 0]) * stride - width / half, (row + box[:, 1]) * stride - height / half]
+    found += [width, height]
+    for n in range(5):
+        found += [(marks[:, 2 * n] + column) * stride, (marks[:, 2 * n + 1] + row) * stride]
+    return np.stack([*found, score[anchors]], axis=1).astype(np.float32)
 
 
 def _run(use: str, rgb: np.ndarray) -> Rows:
     """YuNet on ``rgb`` (a scaled frame or a crop), rows in its pixels."""
-    detector = _detector(use)
-    size = (rgb.shape[1], rgb.shape[0])
-    if detector.getInputSize() != size:
-        detector.setInputSize(size)
-    # YuNet was trained on BGR: converted here, on the detector's input, not on the whole frame.
-    _, faces = detector.detect(cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR))
-    return np.zeros((0, 15), np.float32) if faces is None else faces
+    height, width = rgb.shape[:2]
+    padded = (-(-height // STRIDES[-1]) * STRIDES[-1], -(-width // STRIDES[-1]) * STRIDES[-1])
+    # YuNet was trained on BGR: the channels are swapped on the detector's input, not on the whole frame.
+    blob = np.zeros((1, 3, *padded), np.float32)
+    for channel in range(3):
+        blob[0, channel, :height, :width] = rgb[:, :, 2 - channel]
+    network = _network(use)
+    network.setInput(blob)
+    outputs = network.forward(OUTPUTS)
+    rows = np.concatenate([_decode(outputs, level, padded[1] // s) for level, s in enumerate(STRIDES)])
+    if len(rows) > 1:
+        boxes = rows[:, :4].astype(np.int32).tolist()  # truncated, as FaceDetectorYN's integer boxes
+        kept = cv2.dnn.NMSBoxes(
+            boxes, rows[:, 14].tolist(), float(np.float32(CANDIDATE_SCORE)), NMS_IOU, 1.0, TOP_K
+        )
+        rows = rows[np.asarray(kept, dtype=np.intp).reshape(-1)]
+    return rows
 
 
 def _resize(image: np.ndarray, scale: float) -> np.ndarray:
