@@ -207,7 +207,7 @@ def totals(per_clip: list[dict], side: str) -> dict:
     }
 
 
-def measure(out: Path, workers: int = 2) -> dict:
+def measure_classroom(out: Path, workers: int = 2) -> dict:
     """The whole classroom part: clips, stack, in process, reference; writes ``out``/classroom.json."""
     from bench import encoders
     from bench.host import machine, memory_target
@@ -219,7 +219,7 @@ def measure(out: Path, workers: int = 2) -> dict:
     out.mkdir(parents=True, exist_ok=True)
     load_before, started = os.getloadavg(), time.perf_counter()
     encoding_before = encoders.encode_ms()
-    print(f"one face encoding here now: {encoders.summary(encoding_before)}", file=sys.stderr)
+    print(f"one face encoding here now: {encoders.timing_line(encoding_before)}", file=sys.stderr)
     with tempfile.TemporaryDirectory(prefix="classroom-clips-") as folder:
         print(f"classroom: generating {len(CLIPS)} clips…", file=sys.stderr)
         made = make_clips(Path(folder))
@@ -384,7 +384,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=ROOT / "bench-results")
     parser.add_argument("--strict", action="store_true", help="exit 1 when a target is missed")
     args = parser.parse_args(argv)
-    results = measure(args.out, args.workers)
+    results = measure_classroom(args.out, args.workers)
     return 1 if args.strict and not all(t["passed"] for t in results["targets"]) else 0
 
 

@@ -74,7 +74,7 @@ def _seek(path: Path, index: int) -> float:
     return seconds
 
 
-def measure(path: Path, frames_module, samples: int, repeat: int = 3) -> DecodeCost:
+def measure_clip(path: Path, frames_module, samples: int, repeat: int = 3) -> DecodeCost:
     """``frames_module``: ExtractFrames' ``frames``, whose sampling and reading are measured."""
     capture = cv2.VideoCapture(str(path), cv2.CAP_ANY, ONE_THREAD)
     info = frames_module.probe(capture)
@@ -119,7 +119,7 @@ def measure_clips(clips: list[Path], repeat: int = 3) -> list[DecodeCost]:
     template = Template()
     frames_module = import_module(template.function("ExtractFramesFunction"), "frames")
     samples = int(template.ref("FrameSamples"))
-    return [measure(clip, frames_module, samples, repeat) for clip in clips]
+    return [measure_clip(clip, frames_module, samples, repeat) for clip in clips]
 
 
 def lines(costs: list[DecodeCost]) -> list[str]:

@@ -92,7 +92,7 @@ def encode_ms(rounds: int = 7, warm: int = 3) -> dict:
     }
 
 
-def summary(measured: dict) -> str:
+def timing_line(measured: dict) -> str:
     ms = measured["ms"]
     parts = [f"{name} {value:.1f} ms" for name, value in ms.items()]
     speedups = [f"{name} {ms[DLIB] / ms[name]:.1f}x" for name in ms if name != DLIB]

@@ -260,7 +260,7 @@ def measurements(args: argparse.Namespace) -> Measured:
     encoding_before = encoders.encode_ms()
     print(
         f"load average before: {load_before[0]:.2f} on {os.cpu_count()} cores; "
-        f"one face encoding here now: {encoders.summary(encoding_before)}",
+        f"one face encoding here now: {encoders.timing_line(encoding_before)}",
         file=sys.stderr,
     )
     with (
@@ -514,7 +514,7 @@ def print_summary(results: dict, work: dict, out: Path) -> None:
     print("\n== one face encoding (landmarks, chip, network; one thread; median ms), and the ratios")
     for when in ("before", "after"):
         encoding = m[f"encoding_{when}"]
-        print(f"   {when:<7}{encoders.summary(encoding)}")
+        print(f"   {when:<7}{encoders.timing_line(encoding)}")
     diffs = m["encoding_after"]["max_abs_diff_to_dlib"]
     print("   max abs difference to dlib's encoding: " + ", ".join(f"{k} {v:.1e}" for k, v in diffs.items()))
     print(

@@ -65,7 +65,7 @@ UNKNOWNS: tuple[Source, ...] = (
 
 
 @dataclass(frozen=True)
-class Face:
+class PastedFace:
     """A face pasted in a scene: who, and its HOG-like box in the frame (top, right, bottom, left)."""
 
     name: str | None
@@ -94,7 +94,7 @@ class Scene:
     """A frame and the faces pasted in it (its ground truth)."""
 
     frame: np.ndarray  # BGR, uint8
-    faces: list[Face]
+    faces: list[PastedFace]
 
 
 @cache
@@ -136,7 +136,7 @@ def soft_mask(height: int, width: int) -> np.ndarray:
     return np.clip(mask * 1.6 - 0.3, 0.0, 1.0)[:, :, None]
 
 
-def paste(frame: np.ndarray, placement: Placement) -> Face:
+def paste(frame: np.ndarray, placement: Placement) -> PastedFace:
     """Paste ``placement``'s head into ``frame`` (in place, clipped at its edges); the face as pasted."""
     crop, (fx, fy, fw) = head_crop(placement.source)
     scale = placement.width / fw
@@ -161,7 +161,7 @@ def paste(frame: np.ndarray, placement: Placement) -> Face:
     box_left, box_top = round(left + fx * scale), round(top + fy * scale)
     box_width = round(fw * scale)
     box = (box_top, box_left + box_width, box_top + box_width, box_left)
-    return Face(placement.source.name, box, Path(placement.source.path).name)
+    return PastedFace(placement.source.name, box, Path(placement.source.path).name)
 
 
 def _noise(rng: np.random.Generator, height: int, width: int, cells: int) -> np.ndarray:
@@ -439,11 +439,11 @@ def sway(index: int, shift: float = 3.0) -> tuple[float, float]:
     return shift * float(np.sin(index / 3)), shift * float(np.sin(index / 4 + 1))
 
 
-def moved(face: Face, index: int, shift: float = 3.0) -> Face:
+def moved(face: PastedFace, index: int, shift: float = 3.0) -> PastedFace:
     """``face`` as it is in frame ``index`` of ``jitter``'s frames."""
     dx, dy = (round(v) for v in sway(index, shift))
     top, right, bottom, left = face.box
-    return Face(face.name, (top + dy, right + dx, bottom + dy, left + dx), face.source)
+    return PastedFace(face.name, (top + dy, right + dx, bottom + dy, left + dx), face.source)
 
 
 def jitter(frame: np.ndarray, count: int, seed: int = 0, shift: float = 3.0) -> list[np.ndarray]:
