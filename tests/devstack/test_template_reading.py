@@ -26,14 +26,18 @@ def test_outputs_resolve_to_the_local_stacks_names():
 
 
 def test_function_environments_resolve_refs_and_parameters():
-    functions = {spec.code_dir.name: spec for spec in TEMPLATE.functions().values()}
+    functions = {spec.short_name: spec for spec in TEMPLATE.functions().values()}
     outputs = TEMPLATE.outputs()
-    assert set(functions) == {p.name for p in (ROOT / "functions").iterdir() if (p / "app.py").exists()}
+    folders = {p.name for p in (ROOT / "functions").iterdir() if (p / "app.py").exists()}
+    assert {spec.code_dir.name for spec in functions.values()} == folders
     globals_env = BODY["Globals"]["Function"]["Environment"]["Variables"]
     for spec in functions.values():
         assert globals_env.items() <= spec.environment.items(), spec.name
         assert all(isinstance(v, str) and "{" not in v for v in spec.environment.values()), spec.name
-        assert spec.handler == "app.lambda_handler"
+        module, entry = spec.handler.split(".")
+        assert entry == "lambda_handler" and (spec.code_dir / f"{module}.py").is_file(), spec.handler
+        if spec.short_name == spec.code_dir.name:  # the folder's own function; others share its folder
+            assert spec.handler == "app.lambda_handler"
         assert (spec.code_dir / "app.py").is_file()
     extract = functions["extract_frames"].environment
     assert extract["ARTIFACTS_BUCKET"] == outputs["ArtifactsBucketName"]
@@ -53,7 +57,7 @@ def test_function_environments_resolve_refs_and_parameters():
 
 def test_parameters_override_their_defaults():
     template = Template(parameters={"FrameSamples": "9", "MatchThreshold": "0.5"})
-    functions = {spec.code_dir.name: spec for spec in template.functions().values()}
+    functions = {spec.short_name: spec for spec in template.functions().values()}
     assert functions["extract_frames"].environment["FRAME_SAMPLES"] == "9"
     assert functions["recognize_faces"].environment["MATCH_THRESHOLD"] == "0.5"
 
