@@ -148,7 +148,8 @@ _warm: dict[tuple, Handler] = {}
 @pytest.fixture
 def load(aws, monkeypatch):
     """``load("extract_frames", MAX_VIDEO_BYTES="10")``: set the function's environment from the
-    template (plus overrides), then import its app.py as Lambda does (module globals read the env).
+    template (plus overrides), then import its handler module (the Handler's, e.g. app.py) as Lambda
+    does (module globals read the env).
 
     Like Lambda, a container is reused: a function loaded again with the same environment gets the
     same (warm) module, unless ``cold=True``. Cold starts cost a second each (Powertools' idempotency
