@@ -7,7 +7,6 @@ passer-by seen in a single sampled frame. The known faces are enrolled from test
 """
 
 import csv
-import importlib.util
 import io
 import json
 from collections.abc import Callable
@@ -18,8 +17,8 @@ import numpy as np
 import pytest
 
 from classroom_vision.known_faces import KnownFaces
-from devstack import cli, history, runs, seeding
-from tests.conftest import FACES, ROOT
+from devstack import cli, function_path, history, runs, seeding
+from tests.conftest import FACES
 
 pytestmark = pytest.mark.stack
 
@@ -251,12 +250,8 @@ def test_hard_clip(stack, outcomes, case):
 
 def test_each_passer_by_is_in_exactly_one_sampled_frame(stack):
     """The passer-by cases hold for the stack's FRAME_SAMPLES (7 by default): one sample sees them."""
-    spec = importlib.util.spec_from_file_location(
-        "hard_frames", ROOT / "functions" / "extract_frames" / "frames.py"
-    )
-    frames = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(frames)
     (extract,) = (f for f in stack.template.functions().values() if f.logical_id == "ExtractFramesFunction")
+    frames = function_path.import_module(extract, "frames")  # as ExtractFrames imports it, neighbours too
     sampled = frames.sample_indices(FRAMES, int(extract.environment["FRAME_SAMPLES"]))
     assert sampled == [1, 5, 8, 12, 15, 18, 22]
     for shown in (PASSER_BY_WITH_OBAMA, PASSER_BY_ALONE):
