@@ -227,7 +227,7 @@ def test_an_upload_to_an_unversioned_bucket_is_read_by_etag(cloud, extract):
 
 def test_long_gaps_are_seeked_and_still_give_the_right_frames(tmp_path):
     """A long clip is sampled by seeking, not by decoding every frame; the frames are the ones asked for."""
-    from tests.clips import write_clip
+    from synthetic.clips import write_clip
 
     frames = [np.full((64, 64, 3), (i * 7) % 250, np.uint8) for i in range(900)]
     path = write_clip(tmp_path / "long.mp4", frames, fps=30)
@@ -257,7 +257,7 @@ def moving(count: int, size: tuple[int, int] = (320, 240)) -> list[np.ndarray]:
 def test_non_reference_frames_are_skipped_and_a_sample_is_the_exact_frame_after_it(tmp_path, made):
     """A phone's H.264 or HEVC has B-frames: those nothing is predicted from are not decoded, and a sample
     that is one gets the next frame decoded, with the very pixels a full decode gives it."""
-    from tests.clips import write_encoded
+    from synthetic.clips import write_encoded
 
     module = import_function_module("extract_frames", "frames")
     path = path_of(VIDEO)
@@ -309,7 +309,7 @@ def test_a_video_cut_short_near_its_end_is_truncated_whatever_is_sampled(tmp_pat
     than it has (ffmpeg writes the index last: a cut there would otherwise go unseen by early samples);
     another container when decoding ends before a sample, the video opened again without skipping (the
     frames left might all have been skipped ones) and failing again."""
-    from tests.clips import write_encoded
+    from synthetic.clips import write_encoded
 
     module = import_function_module("extract_frames", "frames")
     whole = write_encoded(tmp_path / f"whole{container}", moving(90)).read_bytes()
@@ -331,7 +331,7 @@ def test_samples_are_the_slice_centres_earliest_first():
     [((4096, 2160), (4096, 2160)), ((7680, 4320), (4096, 2304))],  # DCI 4K as it is; 8K UHD halved
 )
 def test_real_camera_resolutions_are_accepted_and_stored_bounded(cloud, extract, tmp_path, size, stored):
-    from tests.clips import write_clip
+    from synthetic.clips import write_clip
 
     width, height = size
     frame = np.zeros((height, width, 3), np.uint8)
