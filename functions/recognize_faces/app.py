@@ -29,9 +29,12 @@ from classroom_common.states import (
     RecognizeSegmentInput,
 )
 from classroom_common.votes import Tally
+from classroom_vision.encoding import Face
 from classroom_vision.faces import load_models
 from classroom_vision.known_faces import KnownFaces
+from classroom_vision.matching import FaceMatch
 from recognition import MAX_FACES_PER_FRAME, recognize_frames
+from tracks import Tracks
 
 THRESHOLD = float(os.environ.get("MATCH_THRESHOLD", "0.6"))
 MAX_FACES = int(os.environ.get("MAX_FACES_PER_FRAME", MAX_FACES_PER_FRAME))
@@ -67,9 +70,16 @@ def look(
     lecture's ``segment`` is looked at whole: every person named once, with every sighting, for the
     merge to vote on over the whole lecture."""
     tally, seen = carry.tally, carry.sightings
+    followed = (
+        Tracks.model_validate_json(storage.get_bytes(frames.bucket, carry.tracks_key))
+        if carry.tracks_key
+        else Tracks()
+    )
 
-    def on_frame(i: int, matches: list) -> None:
-        sightings.record(seen, frames.indices[i] / frames.fps, (m.name for m in matches if m.name))
+    def on_frame(i: int, faces: list[Face], matches: list[FaceMatch]) -> None:
+        when = frames.indices[i] / frames.fps
+        sightings.record(seen, when, (m.name for m in matches if m.name))
+        followed.add(when, [f.box for f in faces], [f.encoding for f in faces], matches)
 
     best = recognize_frames(
         len(frames.keys),
@@ -87,10 +97,35 @@ def look(
         storage.s3().put_object(
             Bucket=frames.bucket, Key=annotated_key, Body=annotate(*best), ContentType="image/jpeg"
         )
-    named = annotated_key if tally.best_named >= 0 else None
-    answer = tally.answer(seen, named, needed=1 if segment else None)
-    settled = segment is not None or tally.stable or not frames.remaining
-    return Recognized(recognition=answer, carry=None if settled else Carry(tally=tally, sightings=seen))
+    annotated = annotated_key if tally.best_named >= 0 else None
+    return answer(video, frames, known, tally, seen, followed, annotated, segment)
+
+
+def answer(
+    video: Video,
+    frames: Frames,
+    known: KnownFaces,
+    tally: Tally,
+    seen: Attendance,
+    followed: Tracks,
+    annotated_key: str | None,
+    segment: Segment | None,
+) -> Recognized:
+    """Who is there so far, from each frame's names and from the faces followed across frames; the
+    carry (the tracks stored beside the frames: they hold encodings) when the answer is not settled."""
+    named = followed.named(known, THRESHOLD)
+    result = tally.answer(
+        sightings.combine([seen, followed.sightings(named)]),
+        annotated_key,
+        1 if segment else None,  # a lecture's segment: the merge votes
+        followed.candidates(named),
+        unknown_faces=followed.unknown_faces(named),
+    )
+    if segment is not None or tally.stable or not frames.remaining:
+        return Recognized(recognition=result)
+    key = keys.run_prefix(video.key, video.etag) + f"tracks/{tally.frames:03d}.json"
+    storage.s3().put_object(Bucket=frames.bucket, Key=key, Body=followed.model_dump_json().encode())
+    return Recognized(recognition=result, carry=Carry(tally=tally, sightings=seen, tracks_key=key))
 
 
 @idempotency.once_per("batch", Recognized)

@@ -27,11 +27,12 @@ def recognize_frames(
     max_faces: int,
     tally: Tally,
     until_stable: bool = True,
-    on_frame: Callable[[int, list[FaceMatch]], None] | None = None,
+    on_frame: Callable[[int, list[Face], list[FaceMatch]], None] | None = None,
 ) -> Best | None:
     """Add frames ``0..count-1`` (JPEGs, ``load(i)`` reads frame i) to ``tally``, in that order, until
-    the answer is stable (or every frame, for a lecture's attendance); ``on_frame(i, matches)`` is told
-    each frame's matches. Returns the frame that names more people than any before it, if one does."""
+    the answer is stable (or every frame, for a lecture's attendance); ``on_frame(i, faces, matches)``
+    is told each frame's faces and matches. Returns the frame that names more people than any before
+    it, if one does."""
     best = None
     for i in range(count):
         if until_stable and tally.stable:
@@ -43,7 +44,7 @@ def recognize_frames(
         matches = match((f.encoding for f in faces), known, threshold)
         tally.add(matches)
         if on_frame:
-            on_frame(i, matches)
+            on_frame(i, faces, matches)
         named = sum(1 for m in matches if m.name)
         if faces and named > tally.best_named:
             best, tally.best_named = (rgb, faces, matches), named

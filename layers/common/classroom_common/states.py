@@ -75,10 +75,12 @@ ExtractFramesEvent = Annotated[
 
 
 class Carry(BaseModel):
-    """What a clip's next batch of frames carries on from: the votes and the sightings so far."""
+    """What a clip's next batch of frames carries on from: the votes, the sightings and the faces
+    followed so far (those hold encodings: stored beside the frames, their key carried)."""
 
     tally: Tally
     sightings: Attendance
+    tracks_key: str | None = None
 
 
 class Batch(BaseModel):

@@ -31,9 +31,8 @@ def decide(
     annotated_key: str | None,
     sightings: Attendance,
 ) -> Recognition:
-    """The answer: the candidates named in ``needed`` frames or more, and only their sightings (a
-    chance match has no attendance)."""
-    students = sorted((m for m in candidates if m.frames >= needed), key=lambda m: m.name)
+    """The answer: the people ``counted``, and only their sightings (a chance match has no attendance)."""
+    students = counted(candidates, needed)
     kept = {m.name for m in students}
     return Recognition(
         students=students,
@@ -47,6 +46,18 @@ def decide(
             students=[p for p in sightings.students if p.name in kept],
         ),
     )
+
+
+def counted(candidates: Iterable[Match], needed: int) -> list[Match]:
+    """The candidates named in ``needed`` frames or more, by name; a person named twice over (each
+    frame's names, a track's) is one: their best distance, their most frames."""
+    best: dict[str, Match] = {}
+    for m in candidates:
+        kept = best.get(m.name)
+        if kept is not None:
+            m = Match(name=m.name, distance=min(m.distance, kept.distance), frames=max(m.frames, kept.frames))
+        best[m.name] = m
+    return sorted((m for m in best.values() if m.frames >= needed), key=lambda m: m.name)
 
 
 class Seen(BaseModel):
@@ -94,12 +105,17 @@ class Tally(BaseModel):
 
     @property
     def stable(self) -> bool:
-        """The last frames saw faces and agree on who is there, and nobody seen so far is undecided:
-        a face named in one frame only may be a chance match, or a student the others hid, so the
-        search goes on while the faces in the room are still changing."""
+        """The last frames saw faces, agree on who is there and leave no face unnamed, and nobody seen
+        so far is undecided: a face named in one frame only may be a chance match, or a student the
+        others hid, and an unknown face that persists may be a student a later frame names (a dim or
+        blocky back row), so the search goes on while either is so."""
         recent = self.recent
         agree = len(recent) == AGREEING_FRAMES and recent[0].faces and all(s == recent[0] for s in recent)
-        return agree and all(len(d) >= self.votes_needed() for d in self.names.values())
+        return (
+            agree
+            and recent[0].unknown == 0
+            and all(len(d) >= self.votes_needed() for d in self.names.values())
+        )
 
     def votes_needed(self) -> int:
         return votes_needed(self.frames)
@@ -109,13 +125,20 @@ class Tally(BaseModel):
         return [Match(name=name, distance=round(min(d), 4), frames=len(d)) for name, d in self.names.items()]
 
     def answer(
-        self, sightings: Attendance, annotated_key: str | None, needed: int | None = None
+        self,
+        sightings: Attendance,
+        annotated_key: str | None,
+        needed: int | None = None,
+        followed: Iterable[Match] = (),
+        unknown_faces: int | None = None,
     ) -> Recognition:
-        """Who counts (``needed`` votes, by default ``votes_needed()``), with the counts of the faces."""
+        """Who counts (``needed`` votes, by default ``votes_needed()``), with the counts of the faces;
+        ``followed`` are the people that faces followed across frames name (their frames: the track's),
+        ``unknown_faces`` what those leave unnamed (by default, each frame's own unknown faces)."""
         return decide(
-            self.candidates(),
+            [*self.candidates(), *followed],
             self.votes_needed() if needed is None else needed,
-            unknown_faces=self.unknown_max,
+            unknown_faces=self.unknown_max if unknown_faces is None else unknown_faces,
             frames_used=self.frames,
             faces=self.faces,
             faces_not_encoded=self.not_encoded,
