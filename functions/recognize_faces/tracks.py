@@ -6,9 +6,10 @@ encoder names in only some frames (or none) is named, while a stranger whose one
 under the threshold is not (one frame is never a track's name).
 
 A track is split, never merged: a face that looks like someone else (its encoding further than
-``SAME_PERSON`` from the track's mean) starts a new track, so two students who swap seats between
-samples become four tracks, each named for whoever it is. Two tracks of one student (a split) both
-name the student; the answer lists each person once.
+``LOOK_ALIKE`` from the track's mean, or named on its own as a person the track's mean is not) starts a
+new track, so two students who swap seats between
+samples become four tracks, each named for whoever it is. Two tracks of one student (a split, or a
+swap) both name the student unless they were seen in the same frame; the answer lists each person once.
 """
 
 from collections.abc import Iterable, Sequence
@@ -21,7 +22,8 @@ from classroom_vision.boxes import Box
 from classroom_vision.known_faces import KnownFaces
 from classroom_vision.matching import FaceMatch, match
 
-SAME_PERSON = 0.6  # encodings further apart than this are two people (face_recognition's tolerance)
+LOOK_ALIKE = 0.8  # a face further than this from a track's mean is someone else (one person's faces
+# through a dim, blocky camera stay within ~0.6 of each other; the course's people are 0.65-1.04 apart)
 MOVE = 1.0  # how far a face may move between samples (camera shake taken out), in face widths
 RESIZE = 1.5  # how much a face may grow or shrink between samples (leaning in, sitting back)
 
@@ -52,7 +54,7 @@ class Tracks(BaseModel):
         matches: Sequence[FaceMatch],
     ) -> None:
         """One frame's faces: each joins the track it continues, or starts one."""
-        joined = associate(self.tracks, boxes, encodings)
+        joined = associate(self.tracks, boxes, encodings, [m.name for m in matches])
         for face, (box, encoding, found) in enumerate(zip(boxes, encodings, matches, strict=True)):
             if face in joined:
                 track = self.tracks[joined[face]]
@@ -67,12 +69,20 @@ class Tracks(BaseModel):
 
     def named(self, known: KnownFaces, threshold: float) -> list[FaceMatch]:
         """Each track's person: the nearest to its mean encoding under ``threshold``, for a track of two
-        faces or more (one face is a chance); a name goes to one track only, the closest, as a frame's
-        names do in ``matching.match``. A track that names nobody has the name None."""
-        long = [i for i, t in enumerate(self.tracks) if len(t.seconds) >= 2]
+        faces or more (one face is a chance). Two tracks seen in one frame are two people: the closer
+        keeps a name both would take. A track that names nobody has the name None."""
         found = [FaceMatch(None, float("inf"))] * len(self.tracks)
-        for i, best in zip(long, match((self.tracks[i].mean for i in long), known, threshold), strict=True):
-            found[i] = best
+        for i, track in enumerate(self.tracks):
+            if len(track.seconds) >= 2:
+                (found[i],) = match([track.mean], known, threshold)
+        by_distance = sorted(range(len(found)), key=lambda i: found[i].distance)
+        for rank, i in enumerate(by_distance):
+            closer = by_distance[:rank]
+            if found[i].name and any(
+                found[j].name == found[i].name and set(self.tracks[j].seconds) & set(self.tracks[i].seconds)
+                for j in closer
+            ):
+                found[i] = FaceMatch(None, found[i].distance)
         return found
 
     def candidates(self, named: list[FaceMatch]) -> list[Match]:
@@ -114,22 +124,34 @@ def _width(box: Sequence[int]) -> int:
     return box[1] - box[3] + 1
 
 
-def associate(tracks: list[Track], boxes: Sequence[Box], encodings: Iterable[np.ndarray]) -> dict[int, int]:
+def _other_people(tracks: list[Track], names: Sequence[str | None]) -> np.ndarray:
+    """Faces x tracks: True where the face is named on its own as someone its track's faces never were
+    while the track has a name of its own (students who swapped seats)."""
+    own = [{n for n in t.names if n} for t in tracks]
+    return np.array(
+        [[bool(name and seen and name not in seen) for seen in own] for name in names], dtype=bool
+    )
+
+
+def associate(
+    tracks: list[Track], boxes: Sequence[Box], encodings: Iterable[np.ndarray], names: Sequence[str | None]
+) -> dict[int, int]:
     """Face index -> track index for the faces that continue a track: near where the track's last face
-    was once the frame's shift (the camera's shake: the median move of the faces to their look-alikes)
-    is taken out, about its size, and alike; the cheapest pairs first, one face a track."""
+    was once the frame's shift (the camera's shake: the median move of the faces to their likeliest
+    tracks) is taken out, about its size, alike, and not named as someone else; the cheapest pairs first, one
+    face a track."""
     encodings = list(encodings)
     if not tracks or not boxes:
         return {}
     means = np.array([t.mean for t in tracks])
     looks = np.linalg.norm(np.array(encodings)[:, None, :] - means[None, :, :], axis=2)  # faces x tracks
     sizes = np.array([[max(_width(b), 1) / max(_width(t.box), 1) for t in tracks] for b in boxes])
-    alike = (looks < SAME_PERSON) & (np.maximum(sizes, 1 / sizes) < RESIZE)
-    moves = [
-        _centre(boxes[f]) - _centre(tracks[int(np.argmin(np.where(alike[f], looks[f], np.inf)))].box)
-        for f in range(len(boxes))
-        if alike[f].any()
-    ]
+    alike = (looks < LOOK_ALIKE) & (np.maximum(sizes, 1 / sizes) < RESIZE) & ~_other_people(tracks, names)
+    gaps = np.array(
+        [[np.linalg.norm(_centre(b) - _centre(t.box)) / _width(t.box) for t in tracks] for b in boxes]
+    )
+    nearest = np.where(alike, gaps + looks, np.inf).argmin(axis=1)  # each face's likeliest track, unshaken
+    moves = [_centre(boxes[f]) - _centre(tracks[nearest[f]].box) for f in range(len(boxes)) if alike[f].any()]
     shift = np.median(moves, axis=0) if moves else np.zeros(2)
     pairs = []
     for f, t in zip(*np.nonzero(alike), strict=True):
