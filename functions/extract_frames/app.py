@@ -8,6 +8,10 @@ rest (ExtractMoreFrames); decoding stops at the last frame of a batch. A video l
 ``LECTURE_SECONDS`` is a lecture: ExtractFrames only plans its samples (``lecture.py``), and each
 iteration of the state machine's Map extracts one segment (ExtractSegment). The three share one Lambda:
 ExtractMoreFrames follows ExtractFrames seconds later and finds its container warm.
+
+A class photo (a JPEG, PNG or WebP, told by its first bytes, not its name) is a clip of one frame
+(``photo.py``): stored as the one frame, fps 1 and duration 0 (so first seen = last seen = 0 s), nothing
+remaining; the rest of the state machine runs as for a one-frame clip.
 """
 
 import os
@@ -19,6 +23,7 @@ from aws_lambda_powertools.utilities.parser import event_parser
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from botocore.exceptions import ClientError
 
+import photo
 from classroom_common import idempotency, keys, storage
 from classroom_common.errors import InvalidVideo, TransientAwsError, VideoMissing, VideoTooLarge
 from classroom_common.handler import env, logger, metrics, step_handler, tracer
@@ -31,7 +36,17 @@ from classroom_common.states import (
     ExtractSegmentInput,
     NextFrames,
 )
-from frames import FIRST_BATCH, Decoder, Limits, VideoInfo, opened, sample_indices, still_to_decode
+from frames import (
+    FIRST_BATCH,
+    Decoder,
+    Limits,
+    VideoInfo,
+    check_limits,
+    opened,
+    sample_indices,
+    still_to_decode,
+    to_jpeg,
+)
 from lecture import Sampling, sample_frames, segments
 from ranged import RangedObject
 
@@ -47,6 +62,7 @@ SAMPLING = Sampling(
     arrival=max(0.0, float(os.environ.get("LECTURE_ARRIVAL_SECONDS", "600"))),
 )
 CONCURRENCY = max(1, int(os.environ.get("LECTURE_CONCURRENCY", "10")))
+MAX_PHOTO_BYTES = min(MAX_BYTES, photo.BYTES_PER_PIXEL * LIMITS.max_pixels)  # a photo is read whole
 GONE = ("404", "NoSuchKey", "NoSuchVersion", "412", "PreconditionFailed")
 
 
@@ -77,9 +93,10 @@ def source(video: Video) -> RangedObject:
 
 
 @contextmanager
-def opened_upload(video: Video) -> Iterator[Decoder]:
-    """The uploaded video, open for decoding straight from S3, its metadata checked."""
-    stream = source(video)
+def opened_upload(video: Video, stream: RangedObject | None = None) -> Iterator[Decoder]:
+    """The uploaded video (``stream``, if it is open already), open for decoding straight from S3, its
+    metadata checked."""
+    stream = stream or source(video)
     try:
         with opened(stream, LIMITS) as decoder:
             yield decoder
@@ -114,7 +131,16 @@ def extract_frames(*, video: Video, artifacts_bucket: str) -> ExtractedFrames:
     metadata and the plan of its segments."""
     if video.size > MAX_BYTES:
         raise VideoTooLarge(f"{video.size} bytes is above the limit of {MAX_BYTES} bytes")
-    with opened_upload(video) as decoder:
+    stream = source(video)
+    head = stream.read(photo.HEAD)
+    if stream.error:
+        raise missing(video, stream.error) from stream.error
+    stream.seek(0)
+    if (form := photo.kind(head)) is not None:
+        return extract_photo(video, stream, form, artifacts_bucket)
+    if photo.named_as_photo(video.key):
+        raise photo.not_a_photo(video.key, head)
+    with opened_upload(video, stream) as decoder:
         info = decoder.info
         if info.duration > LECTURE_SECONDS:  # only the header was read: the Map does the rest
             return ExtractedFrames(
@@ -128,6 +154,38 @@ def extract_frames(*, video: Video, artifacts_bucket: str) -> ExtractedFrames:
             "indices": [index for index, _ in jpegs],
             "remaining": still_to_decode(order[FIRST_BATCH:], [index for index, _ in jpegs]),
         }
+    )
+    return ExtractedFrames(video=video, frames=frames)
+
+
+def extract_photo(video: Video, stream: RangedObject, form: str, bucket: str) -> ExtractedFrames:
+    """ExtractFrames for a class photo: read whole (bounded by bytes, and by pixels from its header
+    before any is decoded), stored as a clip's one frame is."""
+    if stream.size > MAX_PHOTO_BYTES:
+        raise VideoTooLarge(
+            f"a {form} photo of {stream.size} bytes is above the limit of {MAX_PHOTO_BYTES} bytes "
+            f"({photo.BYTES_PER_PIXEL} a pixel of MaxVideoPixels)"
+        )
+    data = stream.read_all()
+    logger.info("photo read", extra={"bytes_read": stream.bytes_fetched, "requests": stream.requests})
+    metrics.add_metric(name="VideoBytesRead", unit=MetricUnit.Bytes, value=stream.bytes_fetched)
+    if stream.error or len(data) != stream.size:
+        error = stream.error or OSError(f"read {len(data)} of {stream.size} bytes")
+        raise missing(video, error) from error
+    width, height = photo.dimensions(data, form)
+    check_limits(VideoInfo(fps=1.0, frame_count=1, width=width, height=height), LIMITS)
+    image = photo.decode(data, form)
+    height, width = image.shape[:2]  # as it is seen: turned by its EXIF orientation
+    frames = Frames(
+        bucket=bucket,
+        keys=store(video, [(0, to_jpeg(image))], bucket),
+        indices=[0],
+        remaining=[],
+        fps=1.0,
+        frame_count=1,
+        duration=0.0,
+        width=width,
+        height=height,
     )
     return ExtractedFrames(video=video, frames=frames)
 

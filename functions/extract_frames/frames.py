@@ -154,11 +154,7 @@ class Decoder:
 
     def jpegs(self, indices: list[int], quality: int = 90) -> list[tuple[int, bytes]]:
         """``(index, JPEG)`` for the samples (``frames``), at most ``MAX_FRAME_SIDE`` px."""
-        params = [cv2.IMWRITE_JPEG_QUALITY, quality]
-        return [
-            (index, cv2.imencode(".jpg", bounded(frame), params)[1].tobytes())
-            for index, frame in self.frames(indices)
-        ]
+        return [(index, to_jpeg(frame, quality)) for index, frame in self.frames(indices)]
 
 
 def check_whole(source: Path | io.BufferedIOBase) -> None:
@@ -211,6 +207,11 @@ def opened(source: Path | io.BufferedIOBase, limits: Limits, seek_gap: int = SEE
         yield decoder
     finally:
         decoder.release()
+
+
+def to_jpeg(frame: np.ndarray, quality: int = 90) -> bytes:
+    """A frame as it is stored for recognition: a JPEG, at most ``MAX_FRAME_SIDE`` px."""
+    return cv2.imencode(".jpg", bounded(frame), [cv2.IMWRITE_JPEG_QUALITY, quality])[1].tobytes()
 
 
 def bounded(frame: np.ndarray, side: int = MAX_FRAME_SIDE) -> np.ndarray:

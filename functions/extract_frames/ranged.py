@@ -74,6 +74,24 @@ class RangedObject(io.BufferedIOBase):
             size -= len(part)
         return b"".join(parts)
 
+    def read_all(self) -> bytes:
+        """The whole object: the first block if it is held, the rest in one GET rather than one a block (a
+        photo is read whole, once it is known to be small enough). Errors go to ``error``, as in ``read``."""
+        first = self._blocks.get(0, b"")
+        if len(first) >= self.size:
+            return first[: self.size]
+        try:
+            response = self._s3.get_object(
+                Bucket=self._bucket, Key=self._key, Range=f"bytes={len(first)}-{self.size - 1}", **self._pin
+            )
+            rest = response["Body"].read()
+        except Exception as error:
+            self.error = error
+            return b""
+        self.requests += 1
+        self.bytes_fetched += len(rest)
+        return first + rest
+
     def readinto(self, buffer) -> int:  # type: ignore[override]
         data = self.read(len(buffer))
         buffer[: len(data)] = data

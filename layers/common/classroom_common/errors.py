@@ -17,12 +17,17 @@ class InvalidVideo(ClassroomError):
     """The upload is not a video OpenCV can decode (empty, truncated, or not a video at all)."""
 
 
+class InvalidImage(ClassroomError):
+    """The upload is, or is named as, a class photo (JPEG, PNG, WebP) that OpenCV cannot decode: corrupt,
+    cut short, or not that image at all."""
+
+
 class VideoMissing(ClassroomError):
     """The uploaded object (this version of it) no longer exists."""
 
 
 class VideoTooLarge(ClassroomError):
-    """The upload exceeds a configured limit on bytes, duration or resolution."""
+    """The upload (a video or a photo) exceeds a configured limit on bytes, duration or resolution."""
 
 
 class KnownFacesUnavailable(ClassroomError):
