@@ -99,8 +99,13 @@ def parser() -> argparse.ArgumentParser:
     root = argparse.ArgumentParser(prog="classroom", description=__doc__)
     sub = root.add_subparsers(dest="command", required=True)
 
-    run = sub.add_parser("run", help="process videos end to end and print one line per video")
-    run.add_argument("videos", nargs="*", type=Path, help="MP4 files (default: the bundled samples)")
+    run = sub.add_parser("run", help="process videos (or class photos) end to end and print one line each")
+    run.add_argument(
+        "videos",
+        nargs="*",
+        type=Path,
+        help="videos (MP4, …) or class photos (JPEG, PNG, WebP) (default: the bundled sample videos)",
+    )
     run.add_argument("--json", action="store_true", help="one JSON object per line")
     run.add_argument(
         "--encodings",

@@ -1,6 +1,7 @@
-"""Upload videos to a deployment, wait for their executions, and collect the outcomes."""
+"""Upload videos (or class photos) to a deployment, wait for their executions, and collect the outcomes."""
 
 import json
+import mimetypes
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
@@ -25,15 +26,22 @@ class Upload:
 
 
 def upload(deployment: Deployment, path: Path, key: str | None = None, body: bytes | None = None) -> Upload:
-    """Put a video into the input bucket (``body``, or the file's bytes) under ``key`` (or its name)."""
+    """Put a video or a class photo into the input bucket (``body``, or the file's bytes) under ``key``
+    (or its name)."""
     key, at = key or path.name, time.time()
     response = deployment.client("s3").put_object(
         Bucket=deployment["InputBucketName"],
         Key=key,
         Body=path.read_bytes() if body is None else body,
-        ContentType="video/mp4",
+        ContentType=content_type(key),
     )
     return Upload(str(path), key, response["ETag"].strip('"'), response.get("VersionId"), at)
+
+
+def content_type(key: str) -> str:
+    """The upload's Content-Type, from its name (``image/jpeg`` for a photo); ``video/mp4`` when the name
+    says nothing. Only a label: ExtractFrames tells a photo from a video by its first bytes."""
+    return mimetypes.guess_type(key, strict=False)[0] or "video/mp4"
 
 
 def identity(execution_input: str) -> tuple[str, str, str | None] | None:

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from classroom_common.errors import InvalidImage, VideoTooLarge
+from synthetic import photos
 from tests.conftest import SAMPLES
 from tests.unit.conftest import clip_jpegs, import_function_module, record_calls
 from tests.unit.test_extract_frames import assert_upload_untouched, first_batch, objects
@@ -36,21 +37,11 @@ def class_frame() -> np.ndarray:
 
 def encoded(image: np.ndarray, form: str, params: list[int] | None = None) -> bytes:
     extension, default = FORMATS[form]
-    ok, data = cv2.imencode(extension, image, default if params is None else params)
-    assert ok
-    return data.tobytes()
+    return photos.encoded(image, extension, default if params is None else params)
 
 
 def decoded(data: bytes) -> np.ndarray:
     return cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR)
-
-
-def with_orientation(jpeg: bytes, orientation: int) -> bytes:
-    """The JPEG with an EXIF segment (APP1) giving its orientation, as a phone writes one."""
-    entry = struct.pack(">HHIHH", 0x0112, 3, 1, orientation, 0)  # Orientation, SHORT, 1 value
-    tiff = b"MM\x00*" + struct.pack(">I", 8) + struct.pack(">H", 1) + entry + struct.pack(">I", 0)
-    app1 = b"Exif\x00\x00" + tiff
-    return jpeg[:2] + b"\xff\xe1" + struct.pack(">H", len(app1) + 2) + app1 + jpeg[2:]
 
 
 def png_declaring(width: int, height: int) -> bytes:
@@ -118,7 +109,7 @@ def test_a_jpeg_is_turned_as_its_exif_orientation_says(cloud, extract):
     """A phone held upright writes the sensor's landscape pixels and an orientation (6: turn 90° right):
     the frame stored is upright, its width and height those of the upright class."""
     image = class_frame()
-    body = with_orientation(encoded(image, "jpeg"), 6)
+    body = photos.exif_oriented(encoded(image, "jpeg"), 6)
     result = extract(first_batch(cloud.upload("upright.jpg", body)))
 
     frames = result["frames"]
