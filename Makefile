@@ -5,7 +5,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install run test lint security bench bench-classroom bench-lecture clean build validate browser asl
+.PHONY: install run test lint security bench bench-classroom bench-cameras bench-lecture clean build validate browser asl
 
 # aws-sam-cli pins boto3 exactly, so it gets a venv of its own (gitignored), made on first use.
 SAM_VERSION ?= 1.170.0
@@ -108,12 +108,17 @@ $(BENCH_STAMP): $(STAMP) pyproject.toml
 	touch $@
 
 # BENCH_ARGS: e.g. --workers 4, --repeat 5, --strict (exit 1 on a missed target); see bench/run.py.
-bench: $(BENCH_STAMP)  ## 100 uploads vs the course baseline, classroom clips vs face_recognition, a lecture -> bench-results/
+bench: $(BENCH_STAMP)  ## 100 uploads vs the course baseline, classroom clips vs face_recognition, a lecture, real cameras -> bench-results/
 	$(BIN)/python -m bench.run $(BENCH_ARGS)
 	$(BIN)/python -m bench.lecture
+	$(BIN)/python -m bench.cameras
 
 bench-classroom: $(BENCH_STAMP)  ## only the classroom clips, face_recognition's default beside -> bench-results/
 	$(BIN)/python -m bench.run --only classroom $(BENCH_ARGS)
+
+# BENCH_CAMERAS_ARGS: e.g. --only dim phone, --why (each student's face in each sampled frame); see bench/cameras.py.
+bench-cameras: $(BENCH_STAMP)  ## only the real-camera classrooms, face_recognition's careful path beside -> bench-results/
+	$(BIN)/python -m bench.cameras $(BENCH_CAMERAS_ARGS)
 
 bench-lecture: install  ## only the lecture: wall time, peak memory, temporary files, GB-seconds -> bench-results/
 	$(BIN)/python -m bench.lecture
