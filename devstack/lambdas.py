@@ -3,7 +3,9 @@
 Each worker is a fresh (spawned) Python process with the function's template environment,
 its code folder and layers on ``sys.path`` (``devstack.function_path``), and the handler module
 imported once: a warm Lambda container. An invocation that outlives the function's ``Timeout``
-kills its worker and fails with ``Sandbox.Timedout``, as on AWS.
+kills its worker and fails with ``Sandbox.Timedout``, a worker that dies fails it with
+``Runtime.ExitError``, as on AWS; with ``FunctionPool.errors = "unknown"`` both come back without an
+``errorType``, which Step Functions reports as ``Lambda.Unknown`` (``sandbox_errors``).
 """
 
 import contextlib
@@ -21,7 +23,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from devstack import sandbox_errors
 from devstack.function_path import on_path
+from devstack.sandbox_errors import Style
 from devstack.template import FunctionSpec
 
 _SPAWN = multiprocessing.get_context("spawn")
@@ -153,33 +157,25 @@ class _Worker:
         self.conn.close()
 
 
-class Throttled(Exception):
+class Refused(Exception):
+    """An injected fault: Lambda's service answers the Invoke call with an error instead of running the
+    function (Step Functions reports it as ``Lambda.<code>``)."""
+
+    code, status = "ServiceException", 500
+
+    def __init__(self, message: str, code: str | None = None, status: int | None = None) -> None:
+        super().__init__(message)
+        self.code, self.status = code or self.code, status or self.status
+
+
+class Throttled(Refused):
     """An injected fault: Lambda refuses the invocation (TooManyRequestsException)."""
 
-
-Fault = Callable[[dict], str | None]  # event -> None, "throttle", "timeout" or "crash"
-
-
-def exit_message(request_id: str, exitcode: int | None) -> str:
-    """What Lambda says when the runtime process ends mid-invocation (its runtime is in Go, whose
-    names for signals these are)."""
-    if exitcode is not None and exitcode < 0:
-        name = _SIGNALS.get(-exitcode, f"signal {-exitcode}")
-        reason = f"signal: {name}" + (
-            " (core dumped)" if -exitcode in (signal.SIGSEGV, signal.SIGABRT) else ""
-        )
-    else:
-        reason = f"exit status {exitcode}"
-    return f"RequestId: {request_id} Error: Runtime exited with error: {reason}"
+    code, status = "TooManyRequestsException", 429
 
 
-_SIGNALS = {
-    signal.SIGKILL: "killed",
-    signal.SIGTERM: "terminated",
-    signal.SIGSEGV: "segmentation fault",
-    signal.SIGABRT: "aborted",
-    signal.SIGBUS: "bus error",
-}
+# event -> None, or the fault to inject: "throttle", "client-timeout", "timeout" or "crash"
+Fault = Callable[[dict], str | None]
 
 
 class FunctionPool:
@@ -203,6 +199,7 @@ class FunctionPool:
         self._log_file = log_file
         self.invocations = 0
         self.faults: Fault | None = None  # fault injection for tests
+        self.errors: Style = "named"  # how a crash or a timeout is reported (devstack.sandbox_errors)
 
     def _acquire(self) -> tuple[_Worker, str]:
         with self._lock:
@@ -251,12 +248,17 @@ class FunctionPool:
             self.invocations += 1
         fault = self.faults(event) if self.faults else None
         if fault == "throttle":
-            raise Throttled(f"Rate exceeded for {self.spec.name}")
+            raise Throttled("Rate Exceeded.")
+        if fault == "client-timeout":  # Step Functions' own Lambda client gave up on the call
+            raise Refused(
+                "Client execution did not complete before the specified timeout configuration.",
+                "ClientExecutionTimeoutException",
+            )
         request_id = str(uuid.uuid4())
         try:
             worker, init_logs = self._acquire()
         except (EOFError, OSError):  # the process died while starting (a crash in an import)
-            return self._done(self._failure("Runtime.ExitError", exit_message(request_id, None)))
+            return self._done(self._failed(sandbox_errors.crashed(request_id, None, self.errors)))
         if worker.init[1]:  # the handler module failed to import
             self._discard(worker)
             return self._done(Invocation(worker.init[0], True, init_logs, 0.0))
@@ -264,14 +266,15 @@ class FunctionPool:
             answer = worker.call(event, self.spec.timeout, request_id, fault)
         except (EOFError, OSError):  # the process died mid-invocation: killed, crashed, or sys.exit
             worker.process.join(1)
-            message = exit_message(request_id, worker.process.exitcode)
+            payload = sandbox_errors.crashed(request_id, worker.process.exitcode, self.errors)
             self._discard(worker)
-            return self._done(self._failure("Runtime.ExitError", message, time.perf_counter() - started))
+            return self._done(self._failed(payload, time.perf_counter() - started))
         if answer is None:
             self._discard(worker)
-            message = f"Task timed out after {self.spec.timeout:.2f} seconds"
-            result = self._failure("Sandbox.Timedout", message, time.perf_counter() - started)
-            result.logs = init_logs + message + "\n"
+            seconds = time.perf_counter() - started
+            payload = sandbox_errors.timed_out(request_id, self.spec.timeout, seconds, self.errors)
+            result = self._failed(payload, seconds)
+            result.logs = init_logs + json.loads(payload)["errorMessage"] + "\n"
             return self._done(result)
         self._release(worker)
         payload, errored, logs = answer
@@ -285,8 +288,8 @@ class FunctionPool:
         self._release(None)
 
     @staticmethod
-    def _failure(error_type: str, message: str, seconds: float = 0.0) -> Invocation:
-        return Invocation(json.dumps({"errorType": error_type, "errorMessage": message}), True, "", seconds)
+    def _failed(payload: str, seconds: float = 0.0) -> Invocation:
+        return Invocation(payload, True, "", seconds)
 
     def _done(self, result: Invocation) -> Invocation:
         self._log(result.logs)

@@ -2,7 +2,8 @@
 pinned: ``moto_pin``). What only makes moto faster is in ``speedups``.
 
 1. ``LambdaFunction._invoke_lambda``: moto would run a Docker container; we call our worker pools
-   (an injected ``lambdas.Throttled`` answers 429 ``TooManyRequestsException``, as Lambda does).
+   (an injected ``lambdas.Refused`` answers as Lambda's service does: ``Throttled`` with 429
+   ``TooManyRequestsException``).
 2. ``Rule.send_to_targets``: moto raises ``NotImplementedError`` for a Step Functions target;
    we start the execution, as EventBridge does.
 3. ``moto.s3.notifications._send_event_bridge_message``: moto's event differs from S3's
@@ -10,6 +11,10 @@ pinned: ``moto_pin``). What only makes moto faster is in ``speedups``.
    ``S3Backend.complete_multipart_upload`` stores the object with ``put_object``, which notifies a
    ``PutObject`` before moto's own ``CompleteMultipartUpload``: S3 sends one event per upload, so the
    inner one is dropped.
+
+4. ``StateTaskServiceLambda._from_error``: moto names a Lambda error whose object has no ``errorType``
+   ``Exception``; Step Functions names it ``Lambda.Unknown``, with the cause "The cause could not be
+   determined because Lambda did not return an error type. Returned payload: …" (``sandbox_errors``).
 
 ``check()`` fails loudly if a moto upgrade moves any of them.
 """
@@ -27,10 +32,16 @@ from moto.awslambda.models import LambdaFunction
 from moto.events import models as events_models
 from moto.s3 import notifications as s3_notifications
 from moto.s3.models import S3Backend
+from moto.stepfunctions.parser.asl.component.common.error_name.custom_error_name import CustomErrorName
+from moto.stepfunctions.parser.asl.component.state.exec.state_task import lambda_eval_utils
+from moto.stepfunctions.parser.asl.component.state.exec.state_task.service.state_task_service_lambda import (
+    StateTaskServiceLambda,
+)
 
-from devstack.lambdas import Throttled
+from devstack.lambdas import Refused
 from devstack.moto_pin import check_signatures
 from devstack.s3_events import s3_event
+from devstack.sandbox_errors import UNKNOWN_CAUSE
 
 log = logging.getLogger("devstack")
 
@@ -47,15 +58,17 @@ def check() -> None:
             s3_notifications._send_event_bridge_message: ["account_id", "bucket", "event_name", "key"],
             s3_notifications.send_event: ["account_id", "event_name", "bucket", "key"],
             S3Backend.complete_multipart_upload: ["self", "bucket_name", "multipart_id", "body"],
+            StateTaskServiceLambda._from_error: ["self", "env", "ex"],
         }
     )
 
 
-class TooManyRequestsException(LambdaClientError):
-    code = 429
+class LambdaServiceError(LambdaClientError):
+    """Lambda's service refusing an Invoke call (``TooManyRequestsException`` is a 429)."""
 
-    def __init__(self, message: str) -> None:
-        super().__init__("TooManyRequestsException", message)
+    def __init__(self, refused: Refused) -> None:
+        self.code = refused.status
+        super().__init__(refused.code, str(refused))
 
 
 def _invoke_lambda(self: LambdaFunction, event: Any = None) -> tuple[str, bool, str]:
@@ -64,8 +77,27 @@ def _invoke_lambda(self: LambdaFunction, event: Any = None) -> tuple[str, bool, 
         event = json.loads(event or "{}")
     try:
         return _invoker(self.function_name, event if event is not None else {})
-    except Throttled as error:
-        raise TooManyRequestsException(str(error)) from error
+    except Refused as error:
+        raise LambdaServiceError(error) from error
+
+
+def _from_error(self: StateTaskServiceLambda, env: Any, ex: Exception) -> Any:
+    """moto's failure event, named ``Lambda.Unknown`` as Step Functions names it when the function's
+    error object says no ``errorType``."""
+    failure = _original_from_error(self, env, ex)
+    if isinstance(ex, lambda_eval_utils.LambdaFunctionErrorException) and not _error_type(ex.payload):
+        details = failure.event_details["taskFailedEventDetails"]
+        details["error"], details["cause"] = "Lambda.Unknown", UNKNOWN_CAUSE + ex.payload
+        failure.error_name = CustomErrorName("Lambda.Unknown")
+    return failure
+
+
+def _error_type(payload: str) -> str | None:
+    try:
+        found = json.loads(payload)
+    except ValueError:
+        return None
+    return found.get("errorType") if isinstance(found, dict) else None
 
 
 def _send_to_targets(self: events_models.Rule, original_event: dict, transform_input: bool = True) -> None:
@@ -126,6 +158,7 @@ def _send_event(account_id: str, event_name: str, bucket: Any, key: Any) -> None
 _original_complete_multipart_upload = S3Backend.complete_multipart_upload
 _original_send_event = s3_notifications.send_event
 _original_send_to_targets = events_models.Rule.send_to_targets
+_original_from_error = StateTaskServiceLambda._from_error
 
 
 def install(invoker: Invoker) -> None:
@@ -138,3 +171,4 @@ def install(invoker: Invoker) -> None:
     s3_notifications._send_event_bridge_message = _send_event_bridge_message
     s3_notifications.send_event = _send_event
     S3Backend.complete_multipart_upload = _complete_multipart_upload  # type: ignore[method-assign]
+    StateTaskServiceLambda._from_error = _from_error  # type: ignore[method-assign]

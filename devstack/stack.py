@@ -17,6 +17,7 @@ from moto.server import ThreadedMotoServer
 from devstack import seams, speedups
 from devstack.deployment import Deployment
 from devstack.lambdas import FunctionPool, shut_down
+from devstack.sandbox_errors import Style
 from devstack.storage import create_storage
 from devstack.template import ACCOUNT, REGION, Template
 
@@ -35,6 +36,7 @@ class LocalStack:
         template: Template | None = None,
         timeouts: dict[str, int] | None = None,
         warm_workers: int = 1,
+        lambda_errors: Style = "named",
     ) -> None:
         self.template = template or Template()
         self.workdir = workdir
@@ -42,6 +44,7 @@ class LocalStack:
         self.max_workers = max_workers
         self.timeouts = timeouts or {}  # logical id -> seconds, overriding the template (tests)
         self.warm_workers = warm_workers  # started per function before the first upload
+        self.lambda_errors = lambda_errors  # a crash or timeout as Runtime.ExitError…, or Lambda.Unknown
         self.pools: dict[str, FunctionPool] = {}
         self._server: ThreadedMotoServer | None = None
         self.endpoint = ""
@@ -150,6 +153,7 @@ class LocalStack:
             self.pools[spec.name] = FunctionPool(
                 spec, environment, self.max_workers, self.workdir / "logs" / f"{spec.logical_id}.log"
             )
+            self.pools[spec.name].errors = self.lambda_errors
         sfn, events = self.client("stepfunctions"), self.client("events")
         for logical_id in t.of_type("AWS::Serverless::StateMachine"):
             definition, props = t.state_machine(logical_id)

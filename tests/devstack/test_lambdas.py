@@ -50,7 +50,11 @@ def test_a_timeout_kills_the_worker_and_the_next_invocation_gets_a_new_one(tmp_p
         after = fn.invoke({})
     finally:
         fn.close()
-    assert timed_out.errored and json.loads(timed_out.payload)["errorType"] == "Sandbox.Timedout"
+    error = json.loads(timed_out.payload)
+    assert timed_out.errored and error["errorType"] == "Sandbox.Timedout"
+    assert re.fullmatch(
+        r"RequestId: [0-9a-f-]{36} Error: Task timed out after 1.00 seconds", error["errorMessage"]
+    )
     assert not after.errored and json.loads(after.payload)["pid"] != before
 
 
@@ -94,3 +98,24 @@ def test_a_killed_worker_is_reported_as_lambda_reports_a_crashed_runtime_and_rep
             error["errorMessage"],
         )
     assert not after.errored and json.loads(after.payload)["pid"] != pid
+
+
+def test_with_unknown_errors_a_crash_and_a_timeout_come_back_without_an_error_type(tmp_path):
+    """What Lambda returns when Step Functions reports ``Lambda.Unknown``: only a message, AWS's text."""
+    fn = pool(tmp_path, timeout=1)
+    fn.errors = "unknown"
+    fn.faults = lambda event: "crash" if event.get("crash") else None
+    try:
+        crashed, timed_out = fn.invoke({"crash": True}), fn.invoke({"sleep": 5})
+    finally:
+        fn.close()
+    for result in (crashed, timed_out):
+        assert result.errored and set(json.loads(result.payload)) == {"errorMessage"}
+    assert re.fullmatch(
+        r"RequestId: [0-9a-f-]{36} Error: Runtime exited with error: signal: killed",
+        json.loads(crashed.payload)["errorMessage"],
+    )
+    assert re.fullmatch(
+        r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z [0-9a-f-]{36} Task timed out after 1\.\d\d seconds",
+        json.loads(timed_out.payload)["errorMessage"],
+    )

@@ -149,3 +149,57 @@ def test_a_runtime_that_died_twice_gets_a_hint(cloud, report_failure, error, mes
     report = stored(cloud, "errors/big/lecture.mp4.json")
     assert (report["step"], report["error"], report["cause"]) == ("RecognizeFaces", error, message)
     assert ("more memory" in report["hint"]) == memory and "both attempts" in report["hint"]
+
+
+UNKNOWN = "The cause could not be determined because Lambda did not return an error type. Returned payload: "
+REQUEST = "92f6dcea-87c0-4e89-9a9e-294239bffbb9"
+
+
+@pytest.mark.parametrize(
+    ("error", "cause", "message", "advice"),
+    [
+        (  # AWS's words for a timeout reported as Lambda.Unknown
+            "Lambda.Unknown",
+            UNKNOWN
+            + '{"errorMessage":"2025-03-25T14:59:02.758Z '
+            + REQUEST
+            + ' Task timed out after 120.11 seconds"}',
+            f"2025-03-25T14:59:02.758Z {REQUEST} Task timed out after 120.11 seconds",
+            "Timeout",
+        ),
+        (  # a runtime killed (out of memory), reported as Lambda.Unknown
+            "Lambda.Unknown",
+            UNKNOWN
+            + '{"errorMessage":"RequestId: '
+            + REQUEST
+            + ' Error: Runtime exited with error: signal: killed"}',
+            f"RequestId: {REQUEST} Error: Runtime exited with error: signal: killed",
+            "more memory",
+        ),
+        (  # Lambda.Unknown with nothing to go on
+            "Lambda.Unknown",
+            UNKNOWN + '{"errorMessage":"something odd"}',
+            "something odd",
+            "did not say why",
+        ),
+        (  # the same timeout under its own name
+            "Sandbox.Timedout",
+            lambda_cause(
+                "Sandbox.Timedout", f"RequestId: {REQUEST} Error: Task timed out after 120.00 seconds"
+            ),
+            f"RequestId: {REQUEST} Error: Task timed out after 120.00 seconds",
+            "Timeout",
+        ),
+    ],
+    ids=["unknown-timeout", "unknown-killed", "unknown-other", "sandbox-timedout"],
+)
+def test_lambda_unknown_is_told_apart_by_its_cause(cloud, report_failure, error, cause, message, advice):
+    """AWS reports a timeout and a crash alike as Lambda.Unknown: the cause's text says which, and the
+    hint follows it (a timeout is not told it needs memory only, a crash not told it needs time)."""
+    video = {"bucket": cloud["InputBucketName"], "key": "u/lecture.mp4", "etag": "e", "size": 1}
+    state = {"video": video, "failed": {"RecognizeFaces": {"Error": error, "Cause": cause}}}
+    result = report_failure({"state": "ReportFailure", "run": state, "execution": EXECUTION})
+    report = stored(cloud, "errors/u/lecture.mp4.json")
+    assert (report["error"], report["cause"]) == (error, message) == (result["error"], result["cause"])
+    assert advice in report["hint"] and "both attempts" in report["hint"]
+    assert ("Timeout" in report["hint"]) == (advice == "Timeout")

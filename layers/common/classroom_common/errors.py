@@ -76,10 +76,16 @@ def transient_errors(handler: Callable) -> Callable:
     return wrapper
 
 
+# Step Functions' cause for a Lambda error object without an errorType (reported as Lambda.Unknown).
+_UNKNOWN_PAYLOAD = "Returned payload: "
+
+
 def readable_cause(cause: str) -> tuple[str, list[str]]:
-    """A Lambda error's Step Functions ``Cause`` is its JSON error object: the message, and the trace."""
+    """A Lambda error's Step Functions ``Cause`` is its JSON error object: the message, and the trace.
+    For ``Lambda.Unknown`` the object follows "… did not return an error type. Returned payload: "."""
+    _, marker, returned = cause.partition(_UNKNOWN_PAYLOAD) if isinstance(cause, str) else ("", "", "")
     try:
-        payload = json.loads(cause)
+        payload = json.loads(returned if marker else cause)
     except (TypeError, ValueError):
         return cause, []
     if not isinstance(payload, dict) or "errorMessage" not in payload:
