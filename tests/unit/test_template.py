@@ -5,6 +5,7 @@ import re
 from pathlib import Path
 from typing import Literal
 
+import numpy as np
 import pytest
 import yaml
 from cfnlint.api import ManualArgs, lint_file
@@ -246,7 +247,7 @@ def test_the_definition_is_the_expansion_of_its_source():
     assert len(retries) == len(TASKS)
     text = source.read_text()
     written = text.count("ErrorEquals:") - text.count("{ErrorEquals:")  # a Catch is written {…}
-    assert written == len({json.dumps(r) for rs in retries for r in rs}) == 4  # each retrier once
+    assert written == len({json.dumps(r) for rs in retries for r in rs}) == 5  # each retrier once
 
 
 def our_errors() -> set[str]:
@@ -279,6 +280,59 @@ def test_a_crashed_runtime_is_retried_once_with_backoff_and_jitter():
         assert retry["MaxAttempts"] == 1 and retry["BackoffRate"] > 1 and retry["JitterStrategy"] == "FULL"
 
 
+# AWS's recommended retrier for Lambda's transient service errors (Step Functions' best practices).
+LAMBDA_SERVICE_ERRORS = {
+    "Lambda.ClientExecutionTimeoutException",
+    "Lambda.ServiceException",
+    "Lambda.AWSLambdaException",
+    "Lambda.SdkClientException",
+}
+
+
+def retrier(name: str, error: str) -> dict:
+    """The first retrier of a Task that matches ``error`` (as Step Functions picks it)."""
+    return next(r for r in ALL_STATES[name]["Retry"] if error in r["ErrorEquals"])
+
+
+def delays(retry: dict) -> list[float]:
+    """The longest wait before each retry (full jitter draws each one between 0 and this)."""
+    return [
+        min(retry["IntervalSeconds"] * retry["BackoffRate"] ** i, retry.get("MaxDelaySeconds", 1e9))
+        for i in range(retry["MaxAttempts"])
+    ]
+
+
+@pytest.mark.parametrize("name", TASKS)
+def test_every_task_retries_lambdas_transient_service_errors(name):
+    for error in LAMBDA_SERVICE_ERRORS:
+        found = retrier(name, error)
+        assert found["MaxAttempts"] >= 3 and found.get("JitterStrategy") == "FULL", (name, error)
+
+
+def chance_of_giving_up_within(retry: dict, seconds: float, draws: int = 200_000) -> float:
+    """How often a run whose every attempt is throttled gives up within ``seconds`` (full jitter: each
+    wait uniform between 0 and its cap), by sampling."""
+    rng = np.random.default_rng(22)
+    caps = np.array(delays(retry))
+    waited = (rng.random((draws, len(caps))) * caps).sum(axis=1)
+    return float((waited < seconds).mean())
+
+
+THROTTLE_BURST = 60  # seconds of throttling a run must outlast: 100 uploads on a new account's 10 (issue 22)
+
+
+@pytest.mark.parametrize("name", TASKS)
+def test_throttling_is_retried_past_a_burst(name):
+    """A new account's Lambda concurrency (10) is used up by a burst of uploads and a lecture's Map: a
+    throttled step keeps trying for minutes (the transient retrier gave up within 25 s), and all but
+    about one run in a thousand outlast a minute of throttling on every attempt."""
+    found = retrier(name, "Lambda.TooManyRequestsException")
+    assert found["JitterStrategy"] == "FULL", name  # a burst's retries spread out, not in step
+    assert sum(delays(found)) >= 6 * THROTTLE_BURST, name
+    assert chance_of_giving_up_within(found, THROTTLE_BURST) < 1e-3, name
+    assert chance_of_giving_up_within(found, 25) < 1e-5, name  # the old retrier's longest wait
+
+
 def test_a_retry_outwaits_the_claim_a_crashed_invocation_left():
     """A crashed invocation's idempotency record stays in progress until its function's Timeout; the
     retry of the step it crashed in must still be trying then (no jitter: the whole budget is needed)."""
@@ -288,11 +342,7 @@ def test_a_retry_outwaits_the_claim_a_crashed_invocation_left():
             r for r in ALL_STATES[name]["Retry"] if "IdempotencyAlreadyInProgressError" in r["ErrorEquals"]
         ]
         for retry in found:
-            delays = [
-                min(retry["IntervalSeconds"] * retry["BackoffRate"] ** i, retry.get("MaxDelaySeconds", 1e9))
-                for i in range(retry["MaxAttempts"])
-            ]
-            assert sum(delays) > longest and retry.get("JitterStrategy", "NONE") == "NONE", name
+            assert sum(delays(retry)) > longest and retry.get("JitterStrategy", "NONE") == "NONE", name
 
 
 # --- the trigger ------------------------------------------------------------------------------
