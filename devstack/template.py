@@ -69,6 +69,24 @@ class FunctionSpec:
         return (self.code_dir, *self.layer_dirs)
 
 
+def check_parameter(name: str, value: str, declared: dict) -> None:
+    """Refuse a parameter value as CloudFormation does: a Number outside MinValue..MaxValue, a String
+    not matching AllowedPattern, a value not in AllowedValues."""
+    problem = None
+    if declared.get("Type") == "Number":
+        number = float(value)
+        if "MinValue" in declared and number < float(declared["MinValue"]):
+            problem = f"below its MinValue {declared['MinValue']}"
+        if "MaxValue" in declared and number > float(declared["MaxValue"]):
+            problem = f"above its MaxValue {declared['MaxValue']}"
+    if "AllowedPattern" in declared and not re.fullmatch(declared["AllowedPattern"], value):
+        problem = f"not matching its AllowedPattern {declared['AllowedPattern']}"
+    if "AllowedValues" in declared and value not in map(str, declared["AllowedValues"]):
+        problem = f"not one of {declared['AllowedValues']}"
+    if problem:
+        raise ValueError(f"parameter {name}={value!r} is {problem}")
+
+
 @dataclass
 class Template:
     """The SAM template, with the physical names the local stack gives its resources."""
@@ -76,6 +94,10 @@ class Template:
     path: Path = TEMPLATE
     stack_name: str = "smart-classroom"
     parameters: dict[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        for name, value in self.parameters.items():
+            check_parameter(name, str(value), self.body["Parameters"][name])
 
     @cached_property
     def body(self) -> dict:
@@ -101,12 +123,13 @@ class Template:
             "AWS::Serverless::Function": f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:{name}",
             "AWS::Serverless::StateMachine": f"arn:aws:states:{REGION}:{ACCOUNT}:stateMachine:{name}",
             "AWS::Serverless::LayerVersion": f"arn:aws:lambda:{REGION}:{ACCOUNT}:layer:{name}:1",
+            "AWS::SNS::Topic": f"arn:aws:sns:{REGION}:{ACCOUNT}:{name}",
         }.get(kind, name)
 
     def ref(self, name: str) -> str:
         if name in self.resources:
             kind = self.resources[name]["Type"]
-            if kind in ("AWS::Serverless::StateMachine", "AWS::Serverless::LayerVersion"):
+            if kind in ("AWS::Serverless::StateMachine", "AWS::Serverless::LayerVersion", "AWS::SNS::Topic"):
                 return self.arn(name)
             return self.physical_name(name)
         if name == "AWS::Region":

@@ -536,3 +536,65 @@ def test_buckets_refuse_plain_http(logical_id):
         s["Effect"] == "Deny" and s["Condition"] == {"Bool": {"aws:SecureTransport": False}}
         for s in statements
     )
+
+
+def test_both_alarms_notify_the_alarm_topic_and_an_email_when_given():
+    alarms = TEMPLATE.of_type("AWS::CloudWatch::Alarm")
+    assert len(alarms) == 2
+    for logical_id, alarm in alarms.items():
+        assert alarm["Properties"]["AlarmActions"] == [{"Ref": "AlarmTopic"}], logical_id
+    assert TEMPLATE.resources["AlarmTopic"]["Type"] == "AWS::SNS::Topic"
+    (subscription,) = TEMPLATE.of_type("AWS::SNS::Subscription").values()
+    assert subscription["Condition"] == "HasAlarmEmail"
+    assert subscription["Properties"] == {
+        "TopicArn": {"Ref": "AlarmTopic"},
+        "Protocol": "email",
+        "Endpoint": {"Ref": "AlarmEmail"},
+    }
+    assert BODY["Conditions"]["HasAlarmEmail"] == {"Fn::Not": [{"Fn::Equals": [{"Ref": "AlarmEmail"}, ""]}]}
+    email = BODY["Parameters"]["AlarmEmail"]
+    assert email["Default"] == ""  # optional: a deploy without it has the topic and no subscription
+    pattern = email["AllowedPattern"]
+    assert all(re.fullmatch(pattern, ok) for ok in ("", "registrar@school.edu", "a.b+alarms@x.co.uk"))
+    assert not any(re.fullmatch(pattern, bad) for bad in ("registrar", "a@b", "a b@c.d", "@c.d"))
+
+
+# What holds data a person cannot re-create: kept when the stack is deleted or a resource replaced.
+# The artifacts bucket is not: its frames and annotated images are derived and expire anyway.
+RETAINED = {
+    "InputBucket",
+    "OutputBucket",
+    "KnownFacesBucket",
+    "AccessLogsBucket",
+    "StudentsTable",
+    "IdempotencyTable",
+    "UndeliveredUploadsQueue",
+}
+
+
+def test_what_holds_data_outlives_the_stack():
+    holders = ("AWS::S3::Bucket", "AWS::DynamoDB::Table", "AWS::SQS::Queue")
+    kept = {
+        logical_id
+        for logical_id, r in TEMPLATE.resources.items()
+        if r["Type"] in holders and r.get("DeletionPolicy") == "Retain"
+    }
+    assert kept == RETAINED
+    for logical_id in RETAINED:
+        assert TEMPLATE.resources[logical_id]["UpdateReplacePolicy"] == "Retain", logical_id
+    for logical_id, policy in TEMPLATE.of_type("AWS::S3::BucketPolicy").items():  # TLS only, log delivery
+        retained = policy["Properties"]["Bucket"]["Ref"] in RETAINED
+        kept = policy.get("DeletionPolicy") == policy.get("UpdateReplacePolicy") == "Retain"
+        assert kept == retained, logical_id
+
+
+def test_lecture_concurrency_stays_within_an_inline_maps_40():
+    """AWS runs at most 40 iterations of an inline Map at once: the template refuses more, and so does the
+    local stack's reading of it."""
+    declared = BODY["Parameters"]["LectureConcurrency"]
+    assert (declared["MinValue"], declared["MaxValue"]) == (1, 40)
+    assert 1 <= declared["Default"] <= 40
+    assert Template(parameters={"LectureConcurrency": "40"}).ref("LectureConcurrency") == "40"
+    for refused in ("41", "0"):
+        with pytest.raises(ValueError, match="LectureConcurrency"):
+            Template(parameters={"LectureConcurrency": refused})
