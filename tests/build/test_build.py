@@ -5,10 +5,13 @@ of the report.
 """
 
 import hashlib
+import importlib.metadata
 import json
+import re
 from pathlib import Path
 
 import pytest
+from packaging.requirements import Requirement
 
 from devstack.template import read
 
@@ -191,3 +194,80 @@ def test_the_local_stack_runs_the_definition_sam_build_packages(stack):
     running = sfn.describe_state_machine(stateMachineArn=stack.deployment["StateMachineArn"])["definition"]
     assert json.loads(running) == json.loads(text)
     assert "${" not in running
+
+
+RUNTIME_PROVIDED = SOURCES / "common" / "runtime-provided.txt"
+# The import names of what the runtime provides, whatever a dist-info says (python-dateutil is dateutil).
+RUNTIME_MODULES = {"boto3", "botocore", "s3transfer", "jmespath", "dateutil", "six", "urllib3"}
+
+
+def normalized(name: str) -> str:
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def runtime_provided() -> set[str]:
+    lines = (line.split("#", 1)[0].strip() for line in RUNTIME_PROVIDED.read_text().splitlines())
+    return {normalized(line) for line in lines if line}
+
+
+def shipped_distributions(site: Path) -> dict[str, importlib.metadata.Distribution]:
+    """Every distribution installed in a layer's site folder, by normalized name."""
+    found = importlib.metadata.distributions(path=[str(site)])
+    return {normalized(d.metadata["Name"]): d for d in found}
+
+
+def test_the_common_layer_ships_nothing_the_runtime_provides():
+    """boto3 comes from Lambda's runtime, so botocore must too: the layer is ahead of the runtime on
+    sys.path, and a botocore of its own (aws-xray-sdk pulls one) would run under the runtime's boto3."""
+    template = built_template()
+    site = _built_dir(template["Resources"]["CommonLayer"]["Properties"]["ContentUri"]) / "python"
+    provided = runtime_provided()
+    assert {"boto3", "botocore"} <= provided
+    shipped = shipped_distributions(site)
+    assert "aws-lambda-powertools" in shipped and "aws-xray-sdk" in shipped  # the tracer is there
+    assert not shipped.keys() & provided, f"the common layer ships {sorted(shipped.keys() & provided)}"
+    modules = {p.name.removesuffix(".py") for p in site.iterdir()}
+    assert not modules & RUNTIME_MODULES, f"the common layer ships {sorted(modules & RUNTIME_MODULES)}"
+
+
+def test_the_common_layer_needs_nothing_but_itself_and_the_runtime():
+    """Every requirement of every distribution the layer ships (for python3.12 on arm64 Linux, with the
+    extras asked for) is met by the layer or is one the runtime provides: nothing was left out."""
+    template = built_template()
+    site = _built_dir(template["Resources"]["CommonLayer"]["Properties"]["ContentUri"]) / "python"
+    shipped, provided = shipped_distributions(site), runtime_provided()
+    wanted = [Requirement(line) for line in requirement_lines(SOURCES / "common" / "requirements.txt")]
+    extras = {normalized(r.name): set(r.extras) for r in wanted}
+    for name, dist in shipped.items():
+        for text in dist.requires or []:
+            req = Requirement(text)
+            asked = [{**LAMBDA_PYTHON, "extra": extra} for extra in ("", *extras.get(name, ()))]
+            if req.marker and not any(req.marker.evaluate(env) for env in asked):
+                continue
+            needed = normalized(req.name)
+            extras.setdefault(needed, set()).update(req.extras)
+            if needed in provided:
+                print(f"{name} needs {needed}{req.specifier} from the runtime")
+                continue
+            assert needed in shipped, f"{name} needs {req}, which neither the layer nor the runtime has"
+            version = shipped[needed].version
+            assert req.specifier.contains(version, prereleases=True), (
+                f"{name} needs {req}, the layer has {version}"
+            )
+
+
+LAMBDA_PYTHON = {  # the marker environment of Lambda's python3.12 on arm64
+    "python_version": "3.12",
+    "python_full_version": "3.12.0",
+    "platform_machine": "aarch64",
+    "platform_system": "Linux",
+    "sys_platform": "linux",
+    "os_name": "posix",
+    "implementation_name": "cpython",
+    "platform_python_implementation": "CPython",
+}
+
+
+def requirement_lines(path: Path) -> list[str]:
+    lines = (line.split("#", 1)[0].strip() for line in path.read_text().splitlines())
+    return [line for line in lines if line]
