@@ -249,6 +249,19 @@ def test_unknown_counts_must_agree_too():
     assert tally.stable
 
 
+def test_an_unknown_face_that_could_be_a_student_keeps_the_search_going():
+    """Two frames agree, but a face in both is unknown while near a known person (a student the camera
+    blurs): the rest of the frames may name them. A face far from everyone is a stranger: no wait."""
+    near = Tally()
+    near.add([face("a"), face(None, 0.64)])
+    near.add([face("a"), face(None, 0.66)])
+    assert not near.stable
+    far = Tally()
+    far.add([face("a"), face(None, 0.85)])
+    far.add([face("a"), face(None, 0.9)])
+    assert far.stable
+
+
 def test_a_name_seen_once_keeps_the_search_going():
     """A student seen in one frame and hidden in the next two: not settled until a second sighting."""
     tally = Tally()

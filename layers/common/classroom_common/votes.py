@@ -12,6 +12,12 @@ from pydantic import BaseModel, Field
 
 from classroom_common.models import AGREEING_FRAMES, Attendance, Match, Recognition
 
+# An unknown face nearer than this to a known person could still be them, through a dim, blocky or
+# shaken camera (students named only in later frames, or only by their track, were 0.58-0.68 from
+# their photos in the frames that missed them); one further away is a stranger, and does not keep
+# a clip's search going.
+COULD_BE = 0.7
+
 
 def votes_needed(frames: int) -> int:
     """A person must be seen in two of the ``frames`` looked at (one, if only one was): a name in a
@@ -61,11 +67,13 @@ def counted(candidates: Iterable[Match], needed: int) -> list[Match]:
 
 
 class Seen(BaseModel):
-    """What one frame showed: the people named, the unknown faces, whether it had faces at all."""
+    """What one frame showed: the people named, the unknown faces (and of those, the ones that could
+    still be a student), whether it had faces at all."""
 
     names: list[str]
     unknown: int
     faces: bool
+    doubtful: int = 0
 
 
 class FrameVote(Protocol):
@@ -100,20 +108,27 @@ class Tally(BaseModel):
         for m in matches:
             if m.name is not None:
                 self.names.setdefault(m.name, []).append(m.distance)
-        seen = Seen(names=sorted({m.name for m in matches if m.name}), unknown=unknown, faces=bool(matches))
+        doubtful = sum(1 for m in matches if m.name is None and m.distance < COULD_BE)
+        seen = Seen(
+            names=sorted({m.name for m in matches if m.name}),
+            unknown=unknown,
+            faces=bool(matches),
+            doubtful=doubtful,
+        )
         self.recent = [*self.recent, seen][-AGREEING_FRAMES:]
 
     @property
     def stable(self) -> bool:
-        """The last frames saw faces, agree on who is there and leave no face unnamed, and nobody seen
-        so far is undecided: a face named in one frame only may be a chance match, or a student the
-        others hid, and an unknown face that persists may be a student a later frame names (a dim or
-        blocky back row), so the search goes on while either is so."""
+        """The last frames saw faces, agree on who is there and leave no unknown face that could still
+        be a student (``COULD_BE``), and nobody seen so far is undecided: a face named in one frame only
+        may be a chance match, or a student the others hid, and an unknown face near a student may be
+        them in a dim or blocky back row that a later frame names, so the search goes on while either
+        is so. A room of strangers far from everyone known still stops early."""
         recent = self.recent
         agree = len(recent) == AGREEING_FRAMES and recent[0].faces and all(s == recent[0] for s in recent)
         return (
             agree
-            and recent[0].unknown == 0
+            and recent[0].doubtful == 0
             and all(len(d) >= self.votes_needed() for d in self.names.values())
         )
 
