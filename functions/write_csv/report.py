@@ -1,19 +1,33 @@
-"""Render the class report: ``name,major,year``, one row per student; and the attendance beside it."""
+"""Render the class report: ``name,major,year``, one row per person recognized (major and year empty for
+one with no student record); and the attendance beside it."""
 
 import csv
 import io
+from collections.abc import Sequence
 
 from classroom_common.models import Attendance, Student, Video
 
 HEADER = ("name", "major", "year")
 
 
-def to_csv(students: list[Student]) -> str:
+Row = tuple[str, str, str]
+
+
+def rows(students: list[Student], missing: Sequence[str] = ()) -> list[Row]:
+    """One row per person recognized, by name: a student's record, or the name alone for a person the
+    student table has no record of (they were in the room: the CSV says so, and that the record is
+    missing)."""
+    found = [(s.name, s.major, s.year) for s in students]
+    found += [(name, "", "") for name in missing if name not in {s.name for s in students}]
+    return sorted(found)
+
+
+def to_csv(table: list[Row]) -> str:
+    """``name,major,year``, then the rows (``rows``)."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(HEADER)
-    for s in sorted(students, key=lambda s: s.name):
-        writer.writerow((s.name, s.major, s.year))
+    writer.writerows(table)
     return buffer.getvalue()
 
 

@@ -41,10 +41,19 @@ def test_csv_rows_sorted_by_name_at_the_mirrored_key(cloud, write_csv):
     assert content_type == "text/csv"
 
 
-def test_zero_students_is_a_header_only_csv(cloud, write_csv):
-    result = write_csv({"video": video("test_0.mp4"), "lookup": {"students": [], "missing": ["bush"]}})
+def test_nobody_recognized_is_a_header_only_csv(cloud, write_csv):
+    result = write_csv({"video": video("test_0.mp4"), "lookup": {"students": [], "missing": []}})
     assert result["rows"] == 0
     assert read(cloud, "test_0.csv")[0] == "name,major,year\n"
+
+
+def test_a_person_without_a_student_record_has_a_row_with_empty_major_and_year(cloud, write_csv):
+    """Recognized but not in the student table: in the CSV by name, in name order, not dropped."""
+    students = [{"name": "floki", "major": "history", "year": "junior"}]
+    lookup = {"students": students, "missing": ["alex_lacamoire", "zed"]}
+    result = write_csv({"video": video("class.mp4"), "lookup": lookup})
+    assert result["rows"] == 3
+    assert read(cloud, "class.csv")[0] == "name,major,year\nalex_lacamoire,,\nfloki,history,junior\nzed,,\n"
 
 
 @pytest.mark.parametrize(
@@ -109,4 +118,4 @@ def test_attendance_is_written_beside_the_csv_with_each_students_record(cloud, w
             },
         ],
     }
-    assert read(cloud, "2024/lecture 1.csv")[0] == "name,major,year\nfloki,history,junior\n"
+    assert read(cloud, "2024/lecture 1.csv")[0] == "name,major,year\nbush,,\nfloki,history,junior\n"
