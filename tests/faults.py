@@ -3,6 +3,8 @@ upload still ends right, in exactly one execution."""
 
 import json
 import threading
+import time
+from collections.abc import Callable
 from urllib.parse import unquote_plus
 
 from devstack import invoke, runs
@@ -34,10 +36,31 @@ class FirstAttemptFaults:
         return None
 
 
+class Burst:
+    """Throttle every invocation for the chosen uploads for ``seconds`` from the first one, then none: a
+    burst in which the account's Lambda concurrency is used up (by a flood of uploads, or by something
+    else in the account). One instance is shared by the functions it throttles, as the quota is."""
+
+    def __init__(self, seconds: float, chosen: set[str]) -> None:
+        self.seconds, self.chosen, self.started, self.throttled = seconds, chosen, None, 0
+        self._lock = threading.Lock()
+
+    def __call__(self, event: dict) -> str | None:
+        if upload_key(event) not in self.chosen:
+            return None
+        with self._lock:
+            now = time.monotonic()
+            self.started = self.started if self.started is not None else now
+            if now - self.started < self.seconds:
+                self.throttled += 1
+                return "throttle"
+        return None
+
+
 class Faults:
     """Several kinds of faults in one function: the first that applies to an invocation is injected."""
 
-    def __init__(self, *faults: FirstAttemptFaults) -> None:
+    def __init__(self, *faults: Callable[[dict], str | None]) -> None:
         self.faults = faults
 
     def __call__(self, event: dict) -> str | None:

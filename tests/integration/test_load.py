@@ -1,4 +1,11 @@
-"""100 uploads at once with faults injected into the Lambdas: every one still ends right, once."""
+"""100 uploads at once with faults injected into the Lambdas: every one still ends right, once.
+
+The faults: a burst of throttling at the start for a fifth of the uploads — every invocation of theirs
+refused for ``BURST`` seconds, longer than the old retrier's longest wait (25 s), so each is throttled
+several times in a row, about half of them more often than the old retrier allowed — while the others
+run; throttling on a share of first attempts; five WriteCsv runtimes killed and one WriteCsv invocation
+timing out.
+"""
 
 import csv
 import io
@@ -9,10 +16,12 @@ import pytest
 
 from devstack import runs
 from tests.conftest import EXPECTED, SAMPLES
-from tests.faults import Faults, FirstAttemptFaults, executed_keys, failed_tasks
+from tests.faults import Burst, Faults, FirstAttemptFaults, executed_keys, failed_tasks
 
 pytestmark = pytest.mark.stack
 PREFIX = "load/"
+BURST = 30  # seconds in which Lambda refuses every invocation (TooManyRequestsException)
+OLD_MAX_ATTEMPTS = 5  # the retrier throttling had before: a run throttled 6 times in a row failed
 
 
 def test_100_uploads_with_throttling_crashes_and_a_timeout(stack):
@@ -25,9 +34,11 @@ def test_100_uploads_with_throttling_crashes_and_a_timeout(stack):
         "WriteCsvFunction": FirstAttemptFaults("timeout", {keys[43]}),  # one step times out once
     }
     crashes = FirstAttemptFaults("crash", set(keys[1::20]))  # 5 WriteCsv runtimes killed
+    burst = Burst(BURST, set(keys[4::5]))  # the account's concurrency, one for every function
     for function, fault in faults.items():
-        stack.pool(function).faults = fault
-    stack.pool("WriteCsvFunction").faults = Faults(faults["WriteCsvFunction"], crashes)
+        stack.pool(function).faults = Faults(burst, fault)
+    stack.pool("WriteCsvFunction").faults = Faults(burst, faults["WriteCsvFunction"], crashes)
+    stack.pool("LookupStudentsFunction").faults = burst
     try:
         threads_results: dict[int, runs.Upload] = {}
 
@@ -41,7 +52,7 @@ def test_100_uploads_with_throttling_crashes_and_a_timeout(stack):
             t.join()
         outcomes = runs.wait(d, [threads_results[i] for i in range(100)], timeout=900)
     finally:
-        for function in faults:
+        for function in [*faults, "LookupStudentsFunction"]:
             stack.pool(function).faults = None
 
     for fault in [*faults.values(), crashes]:
@@ -61,5 +72,17 @@ def test_100_uploads_with_throttling_crashes_and_a_timeout(stack):
     def failed(key: str) -> list[str]:
         return failed_tasks(d, next(r for k, r in zip(keys, outcomes, strict=True) if k == key).arn)
 
-    assert failed(keys[43]) == ["Sandbox.Timedout"], "timed out once, then succeeded"
-    assert failed(keys[21]) == ["Runtime.ExitError"], "crashed once, then succeeded"
+    def unthrottled(key: str) -> list[str]:
+        return [error for error in failed(key) if error != "Lambda.TooManyRequestsException"]
+
+    assert unthrottled(keys[43]) == ["Sandbox.Timedout"], "timed out once, then succeeded"
+    assert unthrottled(keys[21]) == ["Runtime.ExitError"], "crashed once, then succeeded"
+
+    throttles = [failed(key).count("Lambda.TooManyRequestsException") for key in sorted(burst.chosen)]
+    assert min(throttles) >= 3, "every run in the burst waited it out"
+    beyond = sum(count > OLD_MAX_ATTEMPTS for count in throttles)
+    assert beyond >= 3, f"only {beyond} runs were throttled more often than the old retrier allowed"
+    print(
+        f"burst: {burst.throttled} throttles, {min(throttles)}..{max(throttles)} a run, "
+        f"{beyond} of {len(throttles)} runs more than {OLD_MAX_ATTEMPTS} times"
+    )
