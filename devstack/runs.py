@@ -80,6 +80,7 @@ class Run:
     annotated_key: str | None  # the annotated frame, in the artifacts bucket
     attendance: dict | None = None  # {"frames_sampled", "students": [{"name", "first_seen", "last_seen", …}]}
     attendance_key: str | None = None  # <video stem>.attendance.json, beside the CSV
+    missing: list[str] = field(default_factory=list)  # recognized, but with no student record
 
     @property
     def message(self) -> str:
@@ -92,10 +93,16 @@ class Run:
         if self.error:
             what = f"{self.error['error']}: {self.message}"
         elif self.status == "SUCCEEDED":
-            what = who(self.students, self.unknown_faces)
+            what = who(self.students, self.unknown_faces, self.missing)
         else:
             what = ""
-        return f"{started}  {self.status:<9}  {took:>8}  {self.video or self.name}  {what}".rstrip()
+        video = self.video or self.name
+        return f"{started}  {self.status:<9}  {took:>8}  {self.short_id}  {video}  {what}".rstrip()
+
+    @property
+    def short_id(self) -> str:
+        """The execution name's first 8 characters: enough for ``classroom history`` to find it."""
+        return self.name[:8] or "-"
 
     def to_json(self) -> str:
         public = asdict(self)
@@ -112,7 +119,7 @@ class Outcome(Run):
     file: str
 
     def line(self) -> str:
-        what = who(self.students, self.unknown_faces)
+        what = who(self.students, self.unknown_faces, self.missing)
         if self.error:
             what = f"{self.error['error']}: {self.error['cause']}"
         return f"{self.file}  {self.status}  {what}  -> {self.output_key}  {self.seconds:.2f}s"
@@ -123,6 +130,7 @@ class Outcome(Run):
                 "video": self.file,
                 "status": self.status,
                 "students": self.students,
+                "missing": self.missing,
                 "unknown_faces": self.unknown_faces,
                 "error": self.error,
                 "output_key": self.output_key,
@@ -132,11 +140,16 @@ class Outcome(Run):
         )
 
 
-def who(students: list[dict], unknown_faces: int | None = None) -> str:
-    """``name (major, year), …``, plus how many faces matched nobody."""
-    found = ", ".join(f"{s['name']} ({s.get('major', '?')}, {s.get('year', '?')})" for s in students)
+NO_RECORD = "no student record"
+
+
+def who(students: list[dict], unknown_faces: int | None = None, missing: list[str] | None = None) -> str:
+    """``name (major, year), …``, then each person recognized without a student record as
+    ``name (no student record)``, plus how many faces matched nobody."""
+    found = [f"{s['name']} ({s.get('major', '?')}, {s.get('year', '?')})" for s in students]
+    found += [f"{name} ({NO_RECORD})" for name in missing or []]
     unknown = f"{unknown_faces} unknown face{'s' * (unknown_faces != 1)}" if unknown_faces else ""
-    return ", ".join(filter(None, [found, unknown])) or "nobody known"
+    return ", ".join(filter(None, [*found, unknown])) or "nobody known"
 
 
 def summary(execution: dict) -> Run:
@@ -144,12 +157,13 @@ def summary(execution: dict) -> Run:
     start, stop = execution.get("startDate"), execution.get("stopDate")
     seconds = ((stop or datetime.now(UTC)) - start).total_seconds() if start else None
     found = identity(execution.get("input") or "")
-    students, unknown, output_key, annotated = [], None, None, None
+    students, missing, unknown, output_key, annotated = [], [], None, None, None
     attendance, attendance_key = None, None
     if execution["status"] == "SUCCEEDED":
         try:
             output = json.loads(execution.get("output") or "{}")
             students = output["lookup"]["students"]
+            missing = output["lookup"].get("missing") or []
             recognition = output["recognized"]["recognition"]
             unknown = recognition["unknown_faces"]
             annotated = recognition.get("annotated_key")
@@ -173,6 +187,7 @@ def summary(execution: dict) -> Run:
         annotated_key=annotated,
         attendance=attendance,
         attendance_key=attendance_key,
+        missing=missing,
     )
 
 

@@ -62,7 +62,7 @@ def list_page(machine: str, executions: list[runs.Run]) -> str:
     rows = []
     for run in executions:
         link = f"/execution?arn={quote(run.arn, safe='')}"
-        found = runs.who(run.students, run.unknown_faces) if run.status == "SUCCEEDED" else ""
+        found = runs.who(run.students, run.unknown_faces, run.missing) if run.status == "SUCCEEDED" else ""
         error = run.error["error"] if run.error else ""
         rows.append(
             f'<tr class="execution" data-arn="{esc(run.arn)}" data-status="{esc(run.status)}">'
@@ -189,7 +189,7 @@ def _result(run: runs.Run) -> list[tuple[str, str]]:
     """What a succeeded run produced: its students and its CSV."""
     if run.status != "SUCCEEDED":
         return []
-    facts = [("Students", esc(runs.who(run.students) if run.students else "nobody known"))]
+    facts = [("Students", esc(runs.who(run.students, missing=run.missing)))]
     if run.unknown_faces:
         facts.append(("Unknown faces", esc(run.unknown_faces)))
     if run.output_key:
@@ -203,13 +203,19 @@ def clock(seconds: float) -> str:
     return f"{whole // 3600}:{whole % 3600 // 60:02d}:{whole % 60:02d}"
 
 
+def _person(name: str, missing: list[str]) -> str:
+    """A recognized person's name, marked when the student table has no record of them."""
+    note = f' <span class="muted no-record">({runs.NO_RECORD})</span>' if name in missing else ""
+    return f"{esc(name)}{note}"
+
+
 def _attendance(run: runs.Run) -> str:
     """When each student was seen: first, last, and frames seen out of frames sampled."""
     if not run.attendance or run.status != "SUCCEEDED":
         return ""
     sampled = run.attendance.get("frames_sampled", 0)
     rows = "".join(
-        f'<tr class="presence" data-name="{esc(p["name"])}"><td>{esc(p["name"])}</td>'
+        f'<tr class="presence" data-name="{esc(p["name"])}"><td>{_person(p["name"], run.missing)}</td>'
         f'<td class="num">{clock(p["first_seen"])}</td><td class="num">{clock(p["last_seen"])}</td>'
         f'<td class="num">{p["frames_seen"]} / {sampled}</td></tr>'
         for p in run.attendance.get("students", [])
@@ -226,10 +232,11 @@ def _frame(run: runs.Run) -> str:
     """The frame RecognizeFaces annotated (faces boxed and named), served from the artifacts bucket."""
     if not run.annotated_key:
         return ""
+    named = runs.who(run.students, missing=run.missing)
     return (
         '<div class="card frame-card" id="frame"><h2>Recognized</h2>'
         f'<img class="frame" src="/frame?arn={quote(run.arn, safe="")}" '
-        f'alt="the frame RecognizeFaces used, faces boxed and named: {esc(runs.who(run.students))}">'
+        f'alt="the frame RecognizeFaces used, faces boxed and named: {esc(named)}">'
         f'<p class="muted">{esc(run.annotated_key)}</p></div>'
     )
 

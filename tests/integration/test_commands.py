@@ -100,7 +100,7 @@ def test_up_executions_view_and_stopping(tmp_path):
             timeout=60,
         )
         assert listed.returncode == 0, listed.stderr
-        lines = {line.split()[4]: line for line in listed.stdout.splitlines()}  # by video key
+        lines = {line.split()[5]: line for line in listed.stdout.splitlines()}  # by video key (after the id)
         assert set(lines) == {"test_0.mp4", "broken.mp4"}
         assert (
             "SUCCEEDED" in lines["test_0.mp4"] and "president_trump (physics, junior)" in lines["test_0.mp4"]
