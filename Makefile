@@ -23,10 +23,14 @@ RESNET    := dlib_face_recognition_resnet_model_v1
 
 # face_recognition 1.3.0 declares `dlib`, which builds from source for 30+ minutes;
 # dlib-bin (in pyproject) ships the same module prebuilt, so it goes in with --no-deps.
+# setuptools tells every editable install of packages mapped from other folders (ours: layers/*) to "be
+# careful with folders in your working directory with the same name as your package", as a warning it
+# calls InformationOnly; that one note is filtered out, so the install prints nothing to learn to ignore.
+EDITABLE_NOTE := PYTHONWARNINGS="ignore:Editable installation:UserWarning"
 $(STAMP): pyproject.toml $(CONVERTER) layers/vision/models.sha256
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip "setuptools<81" wheel
-	$(BIN)/pip install -q -e ".[dev]"
+	$(EDITABLE_NOTE) $(BIN)/pip install -q -e ".[dev]"
 	$(BIN)/pip install -q --no-deps face_recognition==1.3.0
 	models="$(VENV_MODELS)" && $(BIN)/python $(CONVERTER) --sha256 layers/vision/models.sha256 \
 		"$$models/$(RESNET).dat" "$$models/$(RESNET).onnx"
