@@ -19,7 +19,11 @@ class Deployment:
 
     @classmethod
     def local(cls, endpoint: str) -> "Deployment":
-        """A local stack started elsewhere (``classroom up``): its names follow from the template."""
+        """A local stack started elsewhere (``classroom up``): its names follow from the template. The
+        URL may leave out ``http://`` (``127.0.0.1:5000``) or end in ``/``."""
+        endpoint = endpoint.strip().rstrip("/")
+        if "://" not in endpoint:
+            endpoint = f"http://{endpoint}"
         return cls(Template().outputs(), endpoint=endpoint)
 
     @classmethod

@@ -22,6 +22,7 @@ from classroom_vision.encoding import encode
 from classroom_vision.images import decode_rgb
 from classroom_vision.known_faces import KnownFaces
 from devstack import seeding
+from devstack.mistakes import Mistake
 
 CLOSE = 0.6  # two people's encodings this close would be confused at the default threshold
 
@@ -92,7 +93,9 @@ def enroll(
 ) -> Enrollment:
     """Encode every photo under ``photos_dir/<person>/``, after the encodings of ``merge``."""
     if not photos_dir.is_dir():
-        raise NotADirectoryError(f"{photos_dir} is not a folder")
+        raise NotADirectoryError(
+            f"{photos_dir}: no such folder" if not photos_dir.exists() else f"{photos_dir} is not a folder"
+        )
     result = Enrollment()
     if merge is not None:
         result.pairs = list(zip(merge.names.tolist(), merge.encodings, strict=True))
@@ -138,8 +141,9 @@ def cmd_enroll(args: argparse.Namespace, deployment: Callable) -> int:
     try:
         result = enroll(args.photos_dir, merge, progress)
     except NotADirectoryError as error:
-        print(error, file=sys.stderr)
-        return 2
+        raise Mistake(
+            f"{error} (PHOTOS_DIR/<name>/*.jpg: a folder of photos per person); check the path"
+        ) from error
     print(result.summary(args.photos_dir))
     if not result.pairs:
         print("nothing enrolled; no file written", file=sys.stderr)

@@ -3,7 +3,12 @@
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from botocore.exceptions import ClientError
+
+from classroom_common.errors import readable_cause
+from devstack import runs
 from devstack.deployment import Deployment
+from devstack.mistakes import Mistake
 
 
 @dataclass
@@ -139,11 +144,48 @@ def grouped(steps: list[Step]) -> list[Step]:
     return ordered
 
 
+SHORTEST_ID = 4  # characters of an execution's name that may stand for it
+
+
+def find(deployment: Deployment, execution: str) -> str:
+    """The ARN of the execution ``execution`` names: its ARN, its name, the start of its name (the short
+    id ``classroom executions`` prints), or the key of the video it ran on (the newest run of it)."""
+    if execution.startswith("arn:"):
+        return execution
+    listed = runs.executions(deployment)
+    for item in listed:
+        if item["name"] == execution:
+            return item["executionArn"]
+    starting = [i for i in listed if len(execution) >= SHORTEST_ID and i["name"].startswith(execution)]
+    if len(starting) == 1:
+        return starting[0]["executionArn"]
+    sfn = deployment.client("stepfunctions")
+    for item in listed:  # newest first
+        found = runs.identity(sfn.describe_execution(executionArn=item["executionArn"]).get("input") or "")
+        if found and found[0] == execution:
+            return item["executionArn"]
+    if starting:
+        names = ", ".join(i["name"] for i in starting[:4])
+        raise Mistake(f"{len(starting)} executions' ids start with {execution} ({names}): give more of it")
+    raise Mistake(
+        f"no execution has the id {execution!r} or ran on a video of that key ({len(listed)} executions "
+        "here): `classroom executions` with the same --endpoint or --stack lists them"
+    )
+
+
 def events(deployment: Deployment, execution_arn: str) -> list[dict]:
     """Every history event of one execution, oldest first."""
     sfn = deployment.client("stepfunctions")
     pages = sfn.get_paginator("get_execution_history").paginate(executionArn=execution_arn)
-    return [e for page in pages for e in page["events"]]
+    try:
+        return [e for page in pages for e in page["events"]]
+    except ClientError as error:
+        if error.response["Error"]["Code"] not in ("ExecutionDoesNotExist", "InvalidArn"):
+            raise
+        raise Mistake(
+            f"no execution {execution_arn}: `classroom executions` with the same --endpoint or --stack "
+            "lists them (the history takes their id, or a video's key)"
+        ) from error
 
 
 def history(deployment: Deployment, execution_arn: str) -> tuple[list[Step], dict]:
@@ -158,8 +200,8 @@ def render(steps: list[Step], end: dict) -> str:
         name = s.name if s.iteration is None else f"  {s.label}"
         extra = f"  {s.iterations} iterations" if s.type == "Map" else ""
         lines.append(f"{name:<22} {s.type:<8} {s.status:<10} {s.attempts or '':>5} {seconds:>8}{extra}")
-        for e in s.errors:
-            lines.append(f"    {e['error']}: {e['cause'][:300]}")
+        for e in s.errors:  # the message, not Lambda's JSON error object with its stack trace
+            lines.append(f"    {e['error']}: {readable_cause(e['cause'])[0][:300]}")
     lines.append(
         f"execution {end['status']}"
         + (f": {end.get('error')}: {end.get('cause', '')[:300]}" if end.get("error") else "")

@@ -27,7 +27,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError, EndpointConnectionError
 
-from devstack import runs, seeding
+from devstack import mistakes, runs, seeding
 from devstack.deployment import Deployment
 from devstack.lambdas import FunctionPool, Invocation
 from devstack.template import ROOT, FunctionSpec, Template
@@ -176,14 +176,17 @@ def cmd_invoke(args: argparse.Namespace) -> int:
         say(str(error))
         return 2
     event_path = args.event or default_event(spec)
+    if str(event_path) != "-":
+        mistakes.existing_file(
+            Path(event_path), f"the event; events/ holds one per step, {spec.short_name}.json"
+        )
     try:
         event = read_event(event_path)
-    except (OSError, ValueError) as error:
-        say(f"cannot read the event {event_path}: {error}")
-        return 2
+    except ValueError as error:
+        raise mistakes.Mistake(f"{event_path} is not valid JSON (the event): {error}") from error
     with ExitStack() as resources:
         if args.endpoint:
-            deployment = Deployment.local(args.endpoint.rstrip("/"))
+            deployment = mistakes.stack_answers(Deployment.local(args.endpoint))
             stack = None
         else:
             from devstack.stack import LocalStack

@@ -18,6 +18,7 @@ from pathlib import Path, PurePosixPath
 
 from devstack import runs, seeding
 from devstack.deployment import Deployment
+from devstack.mistakes import Mistake, existing_file
 
 COURSE_NAME = re.compile(r"test_(\d+)\.mp4")
 # The course's mapping says "freshman" where its student table says "freshmen": the same year.
@@ -115,9 +116,11 @@ def find_mapping(videos: Path) -> Path | None:
 
 def clips(folder: Path) -> list[Path]:
     """The folder's MP4s, course files in number order (test_0, test_1, test_2, test_4, …)."""
+    if not folder.is_dir():
+        raise Mistake(f"{folder}: no such folder (--videos is a folder of MP4s); check the path")
     files = [p for p in folder.iterdir() if p.suffix.lower() == ".mp4" and p.is_file()]
     if not files:
-        raise ValueError(f"no .mp4 files in {folder}")
+        raise Mistake(f"no .mp4 files in {folder}: --videos is a folder of MP4s")
 
     def order(p: Path) -> tuple[int, str]:
         m = COURSE_NAME.fullmatch(p.name)
@@ -327,7 +330,7 @@ def jobs_line(jobs: list[Job], folder: Path) -> str:
 def cmd_workload(args: argparse.Namespace, target: Callable) -> int:
     videos = clips(args.videos)
     mapping_path = args.mapping or find_mapping(args.videos)
-    mapping = read_mapping(mapping_path) if mapping_path else None
+    mapping = read_mapping(existing_file(mapping_path, "the --mapping file")) if mapping_path else None
     jobs = jobs_for(videos, args.count, mapping, args.prefix)
     with ExitStack() as resources:
         if args.stack or args.endpoint:

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from devstack import cli, runs, workload
+from devstack.mistakes import Mistake
 from tests.conftest import SAMPLES
 
 VIDEOS = SAMPLES / "videos"
@@ -103,5 +104,5 @@ def test_workload_cli_on_the_local_stack(stack, capsys):
 
 
 def test_clips_rejects_an_empty_folder(tmp_path: Path):
-    with pytest.raises(ValueError, match=r"no \.mp4 files"):
+    with pytest.raises(Mistake, match=r"no \.mp4 files"):
         workload.clips(tmp_path)
