@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from devstack import sandbox_errors
+from devstack.cpu_share import held_to
 from devstack.function_path import on_path
 from devstack.sandbox_errors import Style
 from devstack.template import FunctionSpec
@@ -132,14 +133,20 @@ class _Worker:
         self.init = self.conn.recv()  # (payload, errored, logs) of the cold start
 
     def call(
-        self, event: dict, timeout: float, request_id: str, fault: str | None = None
+        self,
+        event: dict,
+        timeout: float,
+        request_id: str,
+        fault: str | None = None,
+        share: float | None = None,
     ) -> tuple[str, bool, str] | None:
-        """The handler's answer, or None if it ran past ``timeout``."""
+        """The handler's answer, or None if it ran past ``timeout``; held to ``share`` of a CPU meanwhile."""
         self.event = event
         try:
-            self.conn.send((event, time.time() + timeout, request_id, fault))
-            if not self.conn.poll(timeout):
-                return None
+            with held_to(self.process.pid, share):
+                self.conn.send((event, time.time() + timeout, request_id, fault))
+                if not self.conn.poll(timeout):
+                    return None
             self.event = None  # answered: no longer serving it
             return self.conn.recv()
         finally:
@@ -200,6 +207,7 @@ class FunctionPool:
         self.invocations = 0
         self.faults: Fault | None = None  # fault injection for tests
         self.errors: Style = "named"  # how a crash or a timeout is reported (devstack.sandbox_errors)
+        self.cpu_share: float | None = None  # CPUs an invocation may use (devstack.cpu_share); None: all
 
     def _acquire(self) -> tuple[_Worker, str]:
         with self._lock:
@@ -263,7 +271,7 @@ class FunctionPool:
             self._discard(worker)
             return self._done(Invocation(worker.init[0], True, init_logs, 0.0))
         try:
-            answer = worker.call(event, self.spec.timeout, request_id, fault)
+            answer = worker.call(event, self.spec.timeout, request_id, fault, self.cpu_share)
         except (EOFError, OSError):  # the process died mid-invocation: killed, crashed, or sys.exit
             worker.process.join(1)
             payload = sandbox_errors.crashed(request_id, worker.process.exitcode, self.errors)

@@ -15,6 +15,7 @@ from moto.moto_server.werkzeug_app import MotoRequestHandler
 from moto.server import ThreadedMotoServer
 
 from devstack import seams, speedups
+from devstack.cpu_share import lambda_share
 from devstack.deployment import Deployment
 from devstack.lambdas import FunctionPool, shut_down
 from devstack.sandbox_errors import Style
@@ -37,6 +38,7 @@ class LocalStack:
         timeouts: dict[str, int] | None = None,
         warm_workers: int = 1,
         lambda_errors: Style = "named",
+        cpu_share: bool = False,
     ) -> None:
         self.template = template or Template()
         self.workdir = workdir
@@ -45,6 +47,7 @@ class LocalStack:
         self.timeouts = timeouts or {}  # logical id -> seconds, overriding the template (tests)
         self.warm_workers = warm_workers  # started per function before the first upload
         self.lambda_errors = lambda_errors  # a crash or timeout as Runtime.ExitError…, or Lambda.Unknown
+        self.cpu_share = cpu_share  # each invocation held to the CPU its MemorySize buys on Lambda
         self.pools: dict[str, FunctionPool] = {}
         self._server: ThreadedMotoServer | None = None
         self.endpoint = ""
@@ -154,6 +157,7 @@ class LocalStack:
                 spec, environment, self.max_workers, self.workdir / "logs" / f"{spec.logical_id}.log"
             )
             self.pools[spec.name].errors = self.lambda_errors
+            self.pools[spec.name].cpu_share = lambda_share(spec.memory) if self.cpu_share else None
         sfn, events = self.client("stepfunctions"), self.client("events")
         for logical_id in t.of_type("AWS::Serverless::StateMachine"):
             definition, props = t.state_machine(logical_id)
