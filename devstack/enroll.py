@@ -138,22 +138,21 @@ def write(known: KnownFaces, path: Path) -> None:
 def cmd_enroll(args: argparse.Namespace, deployment: Callable) -> int:
     merge = seeding.read_known_faces(args.merge) if args.merge else None
     progress = None if args.quiet else (lambda name: print(f"encoding {name}", file=sys.stderr))
-    try:
-        result = enroll(args.photos_dir, merge, progress)
-    except NotADirectoryError as error:
-        raise Mistake(
-            f"{error} (PHOTOS_DIR/<name>/*.jpg: a folder of photos per person); check the path"
-        ) from error
-    print(result.summary(args.photos_dir))
-    if not result.pairs:
-        print("nothing enrolled; no file written", file=sys.stderr)
-        return 1
-    known = result.known
-    write(known, args.out)
-    print(f"wrote {args.out}")
-    if args.seed:
-        with ExitStack() as resources:
-            target = deployment(args, resources)
+    with ExitStack() as resources:
+        target = deployment(args, resources) if args.seed else None  # checked before the photos are read
+        try:
+            result = enroll(args.photos_dir, merge, progress)
+        except NotADirectoryError as error:
+            raise Mistake(
+                f"{error} (PHOTOS_DIR/<name>/*.jpg: a folder of photos per person); check the path"
+            ) from error
+        print(result.summary(args.photos_dir))
+        if not result.pairs:
+            print("nothing enrolled; no file written", file=sys.stderr)
+            return 1
+        write(result.known, args.out)
+        print(f"wrote {args.out}")
+        if target is not None:
             seeding.seed_known_faces(target, args.out)
             print(f"uploaded to s3://{target['KnownFacesBucketName']}/{target['KnownFacesKey']}")
     return 0

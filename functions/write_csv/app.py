@@ -17,9 +17,7 @@ from report import attendance_document, rows, to_csv
 def write_report(*, video: Video, lookup: Lookup, attendance: Attendance | None, bucket: str) -> CsvReport:
     key = keys.csv_key(video.key)
     table = rows(lookup.students, lookup.missing)
-    storage.s3().put_object(
-        Bucket=bucket, Key=key, Body=to_csv(table).encode(), ContentType="text/csv"
-    )
+    storage.s3().put_object(Bucket=bucket, Key=key, Body=to_csv(table).encode(), ContentType="text/csv")
     attendance_key = None
     if attendance is not None:
         attendance_key = keys.attendance_key(video.key)
