@@ -71,12 +71,14 @@ def test_classroom_run_json_cli(tmp_path):
         "video",
         "status",
         "students",
+        "missing",
         "unknown_faces",
         "error",
         "output_key",
         "seconds",
         "attendance",
     }
+    assert lines[0]["missing"] == []  # everyone recognized has a student record
     assert lines[0]["attendance"]["students"][0]["name"] == "president_trump"
     assert (tmp_path / "test_0.attendance.json").exists()
     assert (tmp_path / "test_0.csv").read_text() == "name,major,year\npresident_trump,physics,junior\n"
