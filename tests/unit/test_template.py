@@ -567,6 +567,7 @@ RETAINED = {
     "KnownFacesBucket",
     "AccessLogsBucket",
     "StudentsTable",
+    "CoursesTable",
     "IdempotencyTable",
     "UndeliveredUploadsQueue",
 }

@@ -148,6 +148,31 @@ class WriteCsvInput(BaseModel):
     attendance: Attendance | None = None
 
 
+# --- RecordAttendanceFunction: RecordAttendance ----------------------------------------------------------
+
+
+class RecordAttendanceInput(BaseModel):
+    """The upload, who was seen when in it, their records, and its length (a photo: 0)."""
+
+    state: Literal["RecordAttendance"]
+    video: Video
+    attendance: Attendance | None = None
+    lookup: Lookup
+    duration: float
+
+
+class AttendanceRecorded(BaseModel):
+    """Where the upload's session and the course's register were written; all None for an upload
+    outside any course (a key whose first folder has no roster)."""
+
+    course: str | None = None
+    session: str | None = None
+    register_key: str | None = None
+    attendance_key: str | None = None
+    absent: list[str] = Field(default_factory=list)
+    visitors: list[str] = Field(default_factory=list)
+
+
 # --- ReportFailureFunction: ReportFailure ------------------------------------------------------------
 
 
@@ -189,5 +214,6 @@ CONTRACTS: dict[str, Contract] = {
     "MergeSegments": Contract("MergeSegmentsFunction", MergeSegmentsInput, Recognition),
     "LookupStudents": Contract("LookupStudentsFunction", LookupStudentsInput, Lookup),
     "WriteCsv": Contract("WriteCsvFunction", WriteCsvInput, CsvReport),
+    "RecordAttendance": Contract("RecordAttendanceFunction", RecordAttendanceInput, AttendanceRecorded),
     "ReportFailure": Contract("ReportFailureFunction", ReportFailureInput, FailureReport),
 }
