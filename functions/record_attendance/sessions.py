@@ -57,7 +57,7 @@ def publish(table: str, bucket: str, where: Place, lookup: Lookup, limits: Thres
     parts = sorted(p.part for p in sessions[where.session] if p.part)
     storage.put_json(bucket, attendance_key, session_document(this, lookup, parts))
     register_key = f"{where.course}/register.csv"
-    register = to_csv(rows(records.values(), roster), sorted(records))
+    register = to_csv(rows({n: r.statuses for n, r in records.items()}, roster), sorted(records))
     storage.s3().put_object(Bucket=bucket, Key=register_key, Body=register.encode(), ContentType="text/csv")
     return AttendanceRecorded(
         course=where.course,

@@ -26,9 +26,9 @@ from classroom_common.register import Part, SessionRecord
 ROSTER, PART, STATUS, REVISION = "ROSTER#", "PART#", "STATUS#", "REVISION"
 
 
-def _items(table: str, course: str, prefix: str) -> list[dict]:
+def _items(table: str, course: str, prefix: str, client=None) -> list[dict]:
     pages = (
-        storage.dynamodb()
+        (client or storage.dynamodb())
         .get_paginator("query")
         .paginate(
             TableName=table,
@@ -41,28 +41,30 @@ def _items(table: str, course: str, prefix: str) -> list[dict]:
     return [item for page in pages for item in page["Items"]]
 
 
-def roster(table: str, course: str) -> list[str]:
-    """The course's roster (empty: not a course)."""
-    return sorted(item["item"]["S"].removeprefix(ROSTER) for item in _items(table, course, ROSTER))
+def roster(table: str, course: str, client=None) -> list[str]:
+    """The course's roster (empty: not a course). ``client``: a DynamoDB client (default: the step's)."""
+    return sorted(item["item"]["S"].removeprefix(ROSTER) for item in _items(table, course, ROSTER, client))
 
 
-def _write(table: str, puts: Iterable[dict], deletes: Iterable[dict] = ()) -> None:
+def _write(table: str, puts: Iterable[dict], deletes: Iterable[dict] = (), client=None) -> None:
     requests = [{"PutRequest": {"Item": item}} for item in puts]
     requests += [{"DeleteRequest": {"Key": key}} for key in deletes]
     for start in range(0, len(requests), 25):  # BatchWriteItem's limit
         pending = {table: requests[start : start + 25]}
         while pending:
-            pending = storage.dynamodb().batch_write_item(RequestItems=pending).get("UnprocessedItems") or {}
+            pending = (client or storage.dynamodb()).batch_write_item(RequestItems=pending)
+            pending = pending.get("UnprocessedItems") or {}
 
 
-def store_roster(table: str, course: str, names: Iterable[str]) -> None:
+def store_roster(table: str, course: str, names: Iterable[str], client=None) -> None:
     """The course's roster is ``names`` from now on (the old one replaced)."""
     names = sorted(set(names))
-    old = [n for n in roster(table, course) if n not in names]
+    old = [n for n in roster(table, course, client) if n not in names]
     _write(
         table,
         ({"course": {"S": course}, "item": {"S": ROSTER + n}} for n in names),
         ({"course": {"S": course}, "item": {"S": ROSTER + n}} for n in old),
+        client,
     )
 
 
@@ -114,6 +116,16 @@ def revision(table: str, course: str) -> int:
         .get("Item")
     )
     return int(item["revision"]["N"]) if item else 0
+
+
+def statuses(table: str, course: str, client=None) -> dict[str, dict[str, str]]:
+    """Each session's statuses as RecordAttendance last wrote them: session -> name -> status
+    (visitors' too, as "visitor")."""
+    found: dict[str, dict[str, str]] = {}
+    for item in _items(table, course, STATUS, client):
+        session, name = item["item"]["S"].removeprefix(STATUS).rsplit("#", 1)
+        found.setdefault(session, {})[name] = item["status"]["S"]
+    return found
 
 
 def put_statuses(table: str, record: SessionRecord) -> None:

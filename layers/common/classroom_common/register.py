@@ -152,17 +152,17 @@ class Row(BaseModel):
     absent: int
 
 
-def rows(records: Iterable[SessionRecord], roster: Iterable[str]) -> list[Row]:
-    """Each roster student's status in each session (sessions in name order) and their totals."""
-    records = sorted(records, key=lambda r: r.session)
+def rows(sessions: dict[str, dict[str, Status]], roster: Iterable[str]) -> list[Row]:
+    """Each roster student's status in each session (session -> name -> status; sessions in name
+    order; a student missing from a session is absent) and their totals."""
     result = []
     for name in sorted(set(roster)):
-        sessions = {r.session: r.statuses.get(name, "absent") for r in records}
-        values = list(sessions.values())
+        statuses = {session: sessions[session].get(name, "absent") for session in sorted(sessions)}
+        values = list(statuses.values())
         result.append(
             Row(
                 name=name,
-                sessions=sessions,
+                sessions=statuses,
                 attended=sum(v != "absent" for v in values),
                 late=sum(v in ("late", "late_left_early") for v in values),
                 left_early=sum(v in ("left_early", "late_left_early") for v in values),
