@@ -7,6 +7,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from devstack import history, runs
 from devstack.deployment import Deployment
+from devstack.view import course
 from devstack.view.pages import execution_page, list_page, page
 from devstack.view.text import esc
 
@@ -38,6 +39,13 @@ class Viewer:
                 self._described[arn] = described
             found.append(runs.summary(described))
         return found
+
+    def course_page(self, name: str) -> str:
+        """A course's register, each cell linked to its session's newest run."""
+        from devstack.courses import register_of
+
+        sessions, register = register_of(self.deployment, name)
+        return course.course_page(name, sessions, register, course.runs_by_session(self.executions(), name))
 
     def frame(self, arn: str) -> bytes | None:
         """The JPEG a succeeded run annotated, from the artifacts bucket."""
@@ -94,6 +102,11 @@ class _Handler(BaseHTTPRequestHandler):
                 arn = parse_qs(url.query).get("arn", [""])[0]
                 execution, definition, events = viewer.execution(arn)
                 self._send(200, execution_page(execution, definition, events))
+            elif url.path == "/courses":
+                self._send(200, course.courses_page(course.course_names(viewer.deployment)))
+            elif url.path == "/course":
+                name = parse_qs(url.query).get("name", [""])[0]
+                self._send(200, viewer.course_page(name))
             elif url.path == "/frame":
                 jpeg = viewer.frame(parse_qs(url.query).get("arn", [""])[0])
                 if jpeg is None:

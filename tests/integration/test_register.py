@@ -5,12 +5,15 @@ together, and `classroom roster` / `classroom register` as a user runs them."""
 import csv
 import io
 import json
+import threading
+from urllib.parse import unquote
 
 import pytest
 
-from devstack import cli, runs
+from devstack import cli, runs, view
 from synthetic.clips import still, write_lecture
 from tests.conftest import EXPECTED, SAMPLES
+from tests.integration.test_view import browse, screenshot
 
 pytestmark = pytest.mark.stack
 VIDEOS = SAMPLES / "videos"
@@ -149,3 +152,31 @@ def test_a_roster_with_a_name_not_in_the_student_table_is_refused(term, stack, t
     assert "not in the student table: nobody_here" in capsys.readouterr().err
     assert cli.main(["register", COURSE, "--json", "--endpoint", stack.endpoint]) == 0
     assert [json.loads(line)["name"] for line in capsys.readouterr().out.splitlines()] == ROSTER  # unchanged
+
+
+@pytest.fixture(scope="module")
+def site(stack):
+    server = view.ViewServer(stack.deployment, port=0)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield server.url
+    server.shutdown()
+    server.server_close()
+
+
+def test_the_course_page_shows_the_register_in_a_browser(term, site, tmp_path):
+    """`classroom view`'s course page in headless Chromium: a cell per student and session, its status
+    in its colour, linking to that session's newest run; the totals; the courses page lists it."""
+    dom = browse(f"{site}course?name={COURSE}", tmp_path)
+    cells = [a for tag, a in dom.elements if tag == "td" and "data-status" in a]
+    assert len(cells) == len(ROSTER) * 3
+    statuses = {(a["data-session"], a["class"].split()[-1]) for a in cells}
+    assert ("2026-09-16", "status-late") in statuses and ("2026-09-16", "status-left_early") in statuses
+    links = [
+        a["href"] for tag, a in dom.elements if tag == "a" and a.get("href", "").startswith("/execution")
+    ]
+    arns = {e["executionArn"] for e in runs.executions(term)}
+    assert len(links) == len(cells) and all(unquote(h.split("arn=")[1]) in arns for h in links)
+    assert "president_trump" in dom.tables["register"] and "left early" in dom.tables["register"]
+    assert f"/course?name={COURSE}" in [a.get("href") for _, a in browse(f"{site}courses", tmp_path).elements]
+    assert screenshot(f"{site}course?name={COURSE}", tmp_path, "view-course.png", (1600, 520)).std() > 10
