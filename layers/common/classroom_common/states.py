@@ -197,6 +197,55 @@ class FailureReport(BaseModel):
     report_key: str
 
 
+# --- EnrollStudentsFunction: no state; an EventBridge rule on enrollment/ in the known-faces bucket ----
+
+
+class EnrollmentObject(BaseModel):
+    """The photo created or deleted (URL-encoded, as S3 sends it; a deletion has no size or ETag)."""
+
+    key: str
+
+
+class EnrollmentBucket(BaseModel):
+    name: str
+
+
+class EnrollmentDetail(BaseModel):
+    bucket: EnrollmentBucket
+    object: EnrollmentObject
+
+
+class EnrollStudentInput(BaseModel):
+    """S3's ``Object Created`` or ``Object Deleted`` event for a key under ``enrollment/<name>/``, as
+    the rule delivers it to the function: the student's photos changed, their encodings follow."""
+
+    source: Literal["aws.s3"]
+    detail_type: Literal["Object Created", "Object Deleted"] = Field(alias="detail-type")
+    detail: EnrollmentDetail
+
+
+class PhotoOutcome(BaseModel):
+    """One photo: used (an encoding of the student), or rejected and why."""
+
+    key: str
+    used: bool
+    reason: str | None = None
+    looks_like: str | None = None  # another enrolled student this face is under the match threshold of
+    distance: float | None = None
+
+
+class EnrollmentReport(BaseModel):
+    """``enrollment-reports/<name>.json`` in the output bucket; ``enrolled`` is False when no photo
+    could be used (the student then has no encodings)."""
+
+    student: str
+    enrolled: bool
+    encodings: int
+    photos: list[PhotoOutcome]
+    known_faces_etag: str | None = None
+    report_key: str
+
+
 class Contract(NamedTuple):
     """A state's Lambda (its logical id in template.yaml), what it is given and what it returns."""
 
