@@ -17,7 +17,7 @@ from devstack.stopping import stop_on_signals
 from devstack.template import REGION
 
 # Modules adding a subcommand: each has ``register(subparsers, add_target=, deployment=)``.
-EXTENSIONS: tuple[str, ...] = ("enroll", "workload", "invoke", "view", "courses")
+EXTENSIONS: tuple[str, ...] = ("enroll", "workload", "invoke", "view", "courses", "forget")
 LOCAL_CREDENTIALS = "AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing"  # the local stack takes any
 STUDENTS_HELP = f"a JSON list of records, {seeding.RECORD} (name as the known faces name the person)"
 

@@ -1,4 +1,6 @@
-"""``classroom enroll``: build the known-faces file from a folder of labeled photos.
+"""``classroom enroll``: build the known-faces file from a folder of labeled photos (``--out``), or, with
+``--endpoint``/``--stack`` and no ``--out``, upload them under ``enrollment/<person>/`` in the stack's
+known-faces bucket, where the stack enrols them, and print each person's report (``devstack.enrolment``).
 
 ``PHOTOS_DIR/<person>/*.jpg``: one sub-folder per person, named as the student table names
 them, with one or more photos each. Every photo must show exactly one face: a photo with
@@ -21,7 +23,7 @@ from classroom_vision.detection import detect
 from classroom_vision.encoding import encode
 from classroom_vision.images import decode_rgb
 from classroom_vision.known_faces import KnownFaces
-from devstack import seeding
+from devstack import enrolment, seeding
 from devstack.mistakes import Mistake
 
 CLOSE = 0.6  # two people's encodings this close would be confused at the default threshold
@@ -158,6 +160,22 @@ def cmd_enroll(args: argparse.Namespace, deployment: Callable) -> int:
     return 0
 
 
+def cmd_upload(args: argparse.Namespace, deployment: Callable) -> int:
+    """Enrol on the stack: upload each person's folder and wait for their reports."""
+    with ExitStack() as resources:
+        target = deployment(args, resources)
+        if not args.photos_dir.is_dir():
+            raise Mistake(f"{args.photos_dir}: no such folder (PHOTOS_DIR/<name>/*.jpg); check the path")
+        uploads = enrolment.upload(target, args.photos_dir)
+        if not uploads:
+            raise Mistake(f"{args.photos_dir} has no <name>/ folder with a .jpg, .jpeg, .png or .webp photo")
+        for up in uploads:
+            print(f"uploaded {len(up.keys)} photos of {up.name}", file=sys.stderr)
+        reports = enrolment.wait(target, uploads, args.timeout)
+        print(enrolment.summary(reports))
+    return 0 if all(r["enrolled"] for r in reports.values()) else 1
+
+
 def register(subparsers, add_target: Callable, deployment: Callable) -> None:
     parser = subparsers.add_parser(
         "enroll",
@@ -166,7 +184,11 @@ def register(subparsers, add_target: Callable, deployment: Callable) -> None:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("photos_dir", metavar="PHOTOS_DIR", type=Path, help="one sub-folder per person")
-    parser.add_argument("--out", type=Path, required=True, help="the known-faces file to write (.npz)")
+    parser.add_argument(
+        "--out",
+        type=Path,
+        help="the known-faces file to write (.npz); without it, --endpoint/--stack enrol there",
+    )
     parser.add_argument(
         "--merge", type=Path, metavar="EXISTING", help="add to this known-faces file (.npz or course pickle)"
     )
@@ -174,11 +196,20 @@ def register(subparsers, add_target: Callable, deployment: Callable) -> None:
         "--seed", action="store_true", help="also upload it as the known faces of --endpoint or --stack"
     )
     parser.add_argument("--quiet", action="store_true", help="no per-photo progress on stderr")
+    parser.add_argument(
+        "--timeout", type=float, default=300, help="seconds to wait for the reports (upload mode)"
+    )
     add_target(parser)
 
     def handler(args: argparse.Namespace) -> int:
         if args.seed and not (args.endpoint or args.stack):
             parser.error("--seed needs --endpoint or --stack")
+        if args.out is None:
+            if args.seed or args.merge:
+                parser.error("--seed and --merge work on the file --out writes: give --out FILE")
+            if not (args.endpoint or args.stack):
+                parser.error("give --out FILE, or --endpoint/--stack to enrol on a stack")
+            return cmd_upload(args, deployment)
         return cmd_enroll(args, deployment)
 
     parser.set_defaults(handler=handler)

@@ -5,7 +5,9 @@ pinned: ``moto_pin``). What only makes moto faster is in ``speedups``.
    (an injected ``lambdas.Refused`` answers as Lambda's service does: ``Throttled`` with 429
    ``TooManyRequestsException``).
 2. ``Rule.send_to_targets``: moto raises ``NotImplementedError`` for a Step Functions target;
-   we start the execution, as EventBridge does.
+   we start the execution, as EventBridge does. It sends nothing to a Lambda target; we invoke the
+   function asynchronously, as EventBridge does (in a thread, retried twice on an error, as Lambda
+   retries an asynchronous invocation).
 3. ``moto.s3.notifications._send_event_bridge_message``: moto's event differs from S3's
    (unix time, ``eTag``, raw key) and swallows every error; we send S3's shape and log errors.
    ``S3Backend.complete_multipart_upload`` stores the object with ``put_object``, which notifies a
@@ -105,6 +107,10 @@ def _send_to_targets(self: events_models.Rule, original_event: dict, transform_i
         return
     others = []
     for target in self.targets:
+        if ":lambda:" in target["Arn"]:
+            name = target["Arn"].rsplit(":", 1)[1]
+            threading.Thread(target=_invoke_async, args=(name, original_event), daemon=True).start()
+            continue
         if ":states:" not in target["Arn"]:
             others.append(target)
             continue
@@ -119,6 +125,19 @@ def _send_to_targets(self: events_models.Rule, original_event: dict, transform_i
         rule = copy.copy(self)
         rule.targets = others
         _original_send_to_targets(rule, original_event, transform_input)
+
+
+def _invoke_async(function_name: str, event: dict, attempts: int = 3) -> None:
+    """An asynchronous invocation: tried up to three times, as Lambda does, errors logged."""
+    for attempt in range(attempts):
+        try:
+            payload, errored, _logs = _invoker(function_name, event)  # type: ignore[misc]
+        except Exception:
+            log.exception("invoking %s failed", function_name)
+            errored, payload = True, ""
+        if not errored:
+            return
+        log.warning("%s failed (attempt %d of %d): %s", function_name, attempt + 1, attempts, payload[:500])
 
 
 def _send_event_bridge_message(account_id: str, bucket: Any, event_name: str, key: Any) -> None:

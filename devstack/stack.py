@@ -171,6 +171,11 @@ class LocalStack:
                 rule = f"{t.physical_name(logical_id)}-{event_name}"
                 events.put_rule(Name=rule, EventPattern=json.dumps(pattern), State="ENABLED")
                 events.put_targets(Rule=rule, Targets=[{"Id": event_name, "Arn": arn, "RoleArn": ROLE}])
+        for spec in t.functions().values():  # a rule targeting a function (seams delivers it)
+            for event_name, pattern in t.event_rules(spec.logical_id).items():
+                rule = f"{spec.name}-{event_name}"
+                events.put_rule(Name=rule, EventPattern=json.dumps(pattern), State="ENABLED")
+                events.put_targets(Rule=rule, Targets=[{"Id": event_name, "Arn": spec.arn}])
 
 
 def endpoint_environment(endpoint: str) -> dict[str, str]:

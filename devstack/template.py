@@ -214,7 +214,7 @@ class Template:
         return text, props
 
     def event_rules(self, logical_id: str) -> dict[str, dict]:
-        """The state machine's ``EventBridgeRule`` events: name -> resolved event pattern."""
+        """A state machine's or function's ``EventBridgeRule`` events: name -> resolved event pattern."""
         events = self.resources[logical_id]["Properties"].get("Events", {})
         return {
             name: self.resolve(event["Properties"]["Pattern"])
