@@ -1,6 +1,7 @@
 """``classroom forget NAME``: erase a student from a stack: their enrolment photos (every version), their
 encodings in the known-faces file (and the file's old versions that hold them), their enrolment report,
-their student record, and their rows in the courses table (roster, status per session).
+their student record, and their rows in the courses table (roster, status per session) and their
+sightings in each upload's attendance there.
 
 Deleting the photos is what erases the encodings on the stack (EnrollStudents runs on the deletions);
 a student whose encodings came from a seeded file, with no photos, is taken out of the file here, with
@@ -8,13 +9,14 @@ the same conditional write (``If-Match`` on the ETag, again on a conflict).
 """
 
 import argparse
+import json
 import time
 from collections.abc import Callable
 from contextlib import ExitStack
 
 from botocore.exceptions import ClientError
 
-from classroom_common.courses import ROSTER, STATUS
+from classroom_common.courses import PART, ROSTER, STATUS
 from classroom_vision.known_faces import KnownFaces
 from devstack.deployment import Deployment
 from devstack.enrolment import PREFIX, REPORTS
@@ -119,6 +121,31 @@ def attendance_rows(client, table: str, name: str) -> list[dict]:
     return rows
 
 
+def strip_sightings(client, table: str, name: str) -> list[str]:
+    """Take ``name`` out of each upload's sightings (``PART#`` items), so no later recompute of a
+    session brings them back as a visitor; the courses whose parts named them."""
+    touched = []
+    pages = client.get_paginator("scan").paginate(
+        TableName=table,
+        FilterExpression="begins_with(#i, :part)",
+        ExpressionAttributeNames={"#i": "item"},
+        ExpressionAttributeValues={":part": {"S": PART}},
+        ConsistentRead=True,
+    )
+    for item in (i for page in pages for i in page["Items"]):
+        students = json.loads(item["students"]["S"])
+        kept = [s for s in students if s.get("name") != name]
+        if len(kept) != len(students):
+            client.update_item(
+                TableName=table,
+                Key={"course": item["course"], "item": item["item"]},
+                UpdateExpression="SET students = :s",
+                ExpressionAttributeValues={":s": {"S": json.dumps(kept)}},
+            )
+            touched.append(item["course"]["S"])
+    return touched
+
+
 def forget(deployment: Deployment, name: str, timeout: float = 120) -> list[str]:
     """Erase ``name``; one line per kind of thing deleted."""
     s3, dynamodb = deployment.client("s3"), deployment.client("dynamodb")
@@ -156,6 +183,11 @@ def forget(deployment: Deployment, name: str, timeout: float = 120) -> list[str]
     in_courses = sorted({r["course"]["S"] for r in rows})
     lines.append(
         f"attendance rows: {len(rows)} from {courses}" + (f" ({', '.join(in_courses)})" if rows else "")
+    )
+    parts = strip_sightings(dynamodb, courses, name)
+    lines.append(
+        f"sightings: {len(parts)} uploads' in {courses}"
+        + (f" ({', '.join(sorted(set(parts)))})" if parts else "")
     )
     return lines
 

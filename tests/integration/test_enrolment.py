@@ -6,6 +6,7 @@ The people are the labelled photos of tests/data/faces/train who are not among t
 (kit_harington, rose_leslie, alex_lacamoire), under names of their own; the known faces are the course's
 for this module, and what they were before is put back after it."""
 
+import json
 import shutil
 import threading
 
@@ -166,4 +167,6 @@ def test_forget_erases_the_student_and_the_next_video_has_an_unknown_face(jon_sn
     )
     items = d.client("dynamodb").scan(TableName=d["CoursesTableName"])["Items"]
     assert not [i for i in items if i["item"]["S"].endswith("jon_snow")]
+    assert "deleted sightings: from 1 uploads in" in out
+    assert not [i for i in items if "jon_snow" in json.dumps(i)]
     assert enrolment.report(d, "jon_snow") is None
