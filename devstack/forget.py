@@ -186,7 +186,7 @@ def forget(deployment: Deployment, name: str, timeout: float = 120) -> list[str]
     )
     parts = strip_sightings(dynamodb, courses, name)
     lines.append(
-        f"sightings: {len(parts)} uploads' in {courses}"
+        f"sightings: from {len(parts)} uploads in {courses}"
         + (f" ({', '.join(sorted(set(parts)))})" if parts else "")
     )
     return lines
