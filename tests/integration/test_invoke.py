@@ -120,6 +120,19 @@ def test_lookup_students_gives_the_write_csv_lookup(staged, stack, pools):
     assert json.loads(result.payload) == event("write_csv")["lookup"]
 
 
+def test_record_attendance_records_nothing_for_an_upload_outside_any_course(staged, stack, pools):
+    result = run(pools, "record_attendance")
+    assert not result.errored, result.payload
+    assert json.loads(result.payload) == {
+        "course": None,
+        "session": None,
+        "register_key": None,
+        "attendance_key": None,
+        "absent": [],
+        "visitors": [],
+    }
+
+
 def test_write_csv_writes_test_0_csv(staged, stack, pools):
     result = run(pools, "write_csv")
     assert not result.errored, result.payload
