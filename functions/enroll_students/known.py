@@ -57,8 +57,8 @@ def update(
     for attempt in range(ATTEMPTS):
         current, etag = read(bucket, key)
         updated = change(current)
-        if etag is not None and same(current, updated):
-            return current, etag  # nothing to change (a repeated event): no new version
+        if same(current, updated):  # nothing to change (a repeated event): no new version, no empty file
+            return current, etag or ""
         condition = {"IfMatch": etag} if etag else {"IfNoneMatch": "*"}
         try:
             written = storage.s3().put_object(Bucket=bucket, Key=key, Body=updated.to_bytes(), **condition)

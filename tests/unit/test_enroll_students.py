@@ -154,6 +154,9 @@ def test_the_first_write_makes_the_file_only_if_nobody_else_did(cloud, load):
     known = import_function_module("enroll_students", "known")
     bucket = cloud["KnownFacesBucketName"]
     cloud.s3.delete_object(Bucket=bucket, Key=cloud["KnownFacesKey"])
+    nothing, etag = known.update(bucket, "fresh.npz", lambda f: known.replace(f, "a", []))
+    assert (len(nothing.names), etag) == (0, "")  # erasing from no file makes no (empty) file
+    assert cloud.s3.list_objects_v2(Bucket=bucket, Prefix="fresh.npz")["KeyCount"] == 0
     faces, _etag = known.update(bucket, "fresh.npz", lambda f: known.replace(f, "a", [np.zeros(128)]))
     assert faces.people == ["a"]
 
