@@ -49,6 +49,8 @@ def enrolment(cloud, load):
         )
 
     def known() -> KnownFaces:
+        if not cloud.s3.list_objects_v2(Bucket=bucket, Prefix=key)["KeyCount"]:
+            return KnownFaces.from_pairs([])  # nobody enrolled yet: no file
         return KnownFaces.from_bytes(cloud.s3.get_object(Bucket=bucket, Key=key)["Body"].read())
 
     def report(name: str) -> dict:
