@@ -5,12 +5,11 @@ together, and `classroom roster` / `classroom register` as a user runs them."""
 import csv
 import io
 import json
-import threading
 from urllib.parse import unquote
 
 import pytest
 
-from devstack import cli, runs, view
+from devstack import cli, runs
 from synthetic.clips import still, write_lecture
 from tests.conftest import EXPECTED, SAMPLES
 from tests.integration.test_view import browse, screenshot
@@ -152,16 +151,6 @@ def test_a_roster_with_a_name_not_in_the_student_table_is_refused(term, stack, t
     assert "not in the student table: nobody_here" in capsys.readouterr().err
     assert cli.main(["register", COURSE, "--json", "--endpoint", stack.endpoint]) == 0
     assert [json.loads(line)["name"] for line in capsys.readouterr().out.splitlines()] == ROSTER  # unchanged
-
-
-@pytest.fixture(scope="module")
-def site(stack):
-    server = view.ViewServer(stack.deployment, port=0)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield server.url
-    server.shutdown()
-    server.server_close()
 
 
 def test_the_course_page_shows_the_register_in_a_browser(term, site, tmp_path):

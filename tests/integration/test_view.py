@@ -3,7 +3,6 @@
 import os
 import shutil
 import subprocess
-import threading
 import urllib.request
 from datetime import UTC, datetime, timedelta
 from html.parser import HTMLParser
@@ -116,16 +115,6 @@ def outcomes(stack, tmp_path_factory):
     return good, bad
 
 
-@pytest.fixture(scope="module")
-def site(stack):
-    server = view.ViewServer(stack.deployment, port=0)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield server.url
-    server.shutdown()
-    server.server_close()
-
-
 def page(site: str, execution_arn: str) -> str:
     return f"{site}execution?arn={quote(execution_arn, safe='')}"
 
@@ -163,6 +152,7 @@ def test_failed_execution_shows_the_caught_error_and_the_failure_path(outcomes, 
         "UseMoreFrames",
         "LookupStudents",
         "WriteCsv",
+        "RecordAttendance",
         "Done",
         "ReportFailure",
         "Failed",
@@ -201,6 +191,7 @@ def test_succeeded_execution_is_green_along_the_happy_path(stack, outcomes, site
         "MoreFrames",
         "LookupStudents",
         "WriteCsv",
+        "RecordAttendance",
         "Done",
     ]
     for name in happy_path:
