@@ -191,3 +191,17 @@ def test_the_function_writes_only_the_known_faces_file_and_its_reports():
         (("s3:PutObject",), "${KnownFacesBucket.Arn}/${KnownFacesKey}"),
         (("s3:PutObject", "s3:DeleteObject"), "${OutputBucket.Arn}/enrollment-reports/*"),
     }
+
+
+def test_png_and_webp_photos_are_used_too(enrolment):
+    put, _delete, known, _report, _seed = enrolment
+    photos = sorted((TRAIN / "kit_harington").iterdir())
+    answer = put(
+        "jon_snow",
+        {
+            "a.png": cv2.imencode(".png", cv2.imread(str(photos[0])))[1].tobytes(),
+            "b.webp": cv2.imencode(".webp", cv2.imread(str(photos[1])))[1].tobytes(),
+        },
+    )
+    assert [p["used"] for p in answer["photos"]] == [True, True]
+    assert int((known().names == "jon_snow").sum()) == 2
