@@ -5,7 +5,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install run test lint security bench bench-classroom bench-cameras bench-lecture clean build validate browser asl
+.PHONY: install run test lint security bench bench-classroom bench-cameras bench-lecture bench-headroom arm64 clean build validate browser asl
 
 # aws-sam-cli pins boto3 exactly, so it gets a venv of its own (gitignored), made on first use.
 SAM_VERSION ?= 1.170.0
@@ -112,10 +112,11 @@ $(BENCH_STAMP): $(STAMP) pyproject.toml
 	touch $@
 
 # BENCH_ARGS: e.g. --workers 4, --repeat 5, --strict (exit 1 on a missed target); see bench/run.py.
-bench: $(BENCH_STAMP)  ## 100 uploads vs the course baseline, classroom clips vs face_recognition, a lecture, real cameras -> bench-results/
+bench: $(BENCH_STAMP)  ## 100 uploads vs the course baseline, classroom clips vs face_recognition, a lecture, real cameras, headroom -> bench-results/
 	$(BIN)/python -m bench.run $(BENCH_ARGS)
 	$(BIN)/python -m bench.lecture
 	$(BIN)/python -m bench.cameras
+	$(BIN)/python -m bench.headroom
 
 bench-classroom: $(BENCH_STAMP)  ## only the classroom clips, face_recognition's default beside -> bench-results/
 	$(BIN)/python -m bench.run --only classroom $(BENCH_ARGS)
@@ -126,6 +127,14 @@ bench-cameras: $(BENCH_STAMP)  ## only the real-camera classrooms, face_recognit
 
 bench-lecture: install  ## only the lecture: wall time, peak memory, temporary files, GB-seconds -> bench-results/
 	$(BIN)/python -m bench.lecture
+
+bench-headroom: $(BENCH_STAMP)  ## the worst cases (a 4K lecture segment, a class of 120) at Lambda's CPU share vs Timeout -> bench-results/
+	$(BIN)/python -m bench.headroom
+
+# Not part of `make test` (it takes minutes): Debian's qemu-user-static and arm64 python3.11 unpacked under
+# .tools/arm64 (apt-get download, dpkg -x: no system change), the vision layer run on both machines.
+arm64: install build  ## run the arm64 build under QEMU on the samples and a generated classroom; compare with x86_64
+	$(BIN)/python -m bench.arm64
 
 clean:
 	rm -rf .classroom out .aws-sam bench-results
