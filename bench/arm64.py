@@ -250,6 +250,8 @@ def summary(report: dict) -> list[str]:
         f"{own['closest_to_threshold'][4]:.4f} on aarch64)"
     )
     lines.append(f"  time: aarch64 {arm['wall_seconds']} s under QEMU, x86_64 {x86['wall_seconds']} s")
+    host = report["host"]
+    lines.append(f"  host: one encoding {host['encoding_before']} before, {host['encoding_after']} after")
     return lines
 
 
@@ -262,7 +264,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if platform.machine() != "x86_64":
         raise SystemExit("bench.arm64 compares aarch64 under QEMU with this machine's x86_64")
-    started = time.perf_counter()
+    from bench.encoders import encode_ms, timing_line
+
+    started, load, encoding_before = time.perf_counter(), os.getloadavg(), encode_ms()
     emulator, root = qemu(), sysroot()
     x86, arm = site("x86_64"), site("aarch64")
     known, clips = inputs()
@@ -290,6 +294,12 @@ def main(argv: list[str] | None = None) -> int:
             **pixel_difference(out / "x86_64" / "frames", out / "aarch64" / "frames"),
         },
         "seconds": None if args.again else round(time.perf_counter() - started),
+        "host": {
+            "load_before": load,
+            "load_after": os.getloadavg(),
+            "encoding_before": timing_line(encoding_before),
+            "encoding_after": timing_line(encode_ms()),
+        },
     }  # fmt: skip
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "arm64.json").write_text(json.dumps(report, indent=2))

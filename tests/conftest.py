@@ -31,11 +31,14 @@ def stack(tmp_path_factory):
     from devstack.stack import LocalStack
     from devstack.template import Template
 
-    # A small byte limit so the bad-input tests can exceed it, and a short WriteCsv timeout
-    # so the fault tests can time it out; everything else is the template as deployed.
+    # A small byte limit so the bad-input tests can exceed it, a short WriteCsv timeout so the fault tests
+    # can time it out, and ExtractFrames' timeout as it was before the 4K worst case raised it to 180 s: a
+    # step killed early leaves a claim its retry waits out for the Timeout, and the tests' videos need a few
+    # seconds of it. Everything else is the template as deployed.
     template = Template(parameters={"MaxVideoBytes": str(MAX_VIDEO_BYTES)})
+    timeouts = {"WriteCsvFunction": 5, "ExtractFramesFunction": 60}
     with LocalStack(
-        workdir=tmp_path_factory.mktemp("classroom"), template=template, timeouts={"WriteCsvFunction": 5}
+        workdir=tmp_path_factory.mktemp("classroom"), template=template, timeouts=timeouts
     ) as local:
         seed(local.deployment)
         yield local
