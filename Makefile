@@ -5,7 +5,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install run test lint security bench bench-classroom bench-cameras bench-lecture bench-headroom arm64 clean build validate browser asl
+.PHONY: install run test lint security bench bench-classroom bench-cameras bench-lecture bench-headroom bench-upload arm64 clean build validate browser asl
 
 # aws-sam-cli pins boto3 exactly, so it gets a venv of its own (gitignored), made on first use.
 SAM_VERSION ?= 1.170.0
@@ -130,6 +130,9 @@ bench-lecture: install  ## only the lecture: wall time, peak memory, temporary f
 
 bench-headroom: $(BENCH_STAMP)  ## the worst cases (a 4K lecture segment, a class of 120) at Lambda's CPU share vs Timeout -> bench-results/
 	$(BIN)/python -m bench.headroom
+
+bench-upload: $(BENCH_STAMP)  ## the local stack's memory: a 1 GB lecture uploaded and run, 1,000 small runs, classroom run on 2 GB -> bench-results/
+	$(BIN)/python -m bench.upload
 
 # Not part of `make test` (it takes minutes): Debian's qemu-user-static and arm64 python3.11 unpacked under
 # .tools/arm64 (apt-get download, dpkg -x: no system change), the vision layer run on both machines.

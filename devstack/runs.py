@@ -7,6 +7,7 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
+from typing import BinaryIO
 from urllib.parse import unquote_plus
 
 from classroom_common import keys
@@ -25,14 +26,19 @@ class Upload:
     at: float = field(default_factory=time.time)  # when it was sent (runs that began before are older)
 
 
-def upload(deployment: Deployment, path: Path, key: str | None = None, body: bytes | None = None) -> Upload:
+def upload(
+    deployment: Deployment, path: Path, key: str | None = None, body: bytes | BinaryIO | None = None
+) -> Upload:
     """Put a video or a class photo into the input bucket (``body``, or the file's bytes) under ``key``
     (or its name)."""
+    if body is None:
+        with path.open("rb") as file:  # streamed: a 2 GB lecture is not read into memory
+            return upload(deployment, path, key, file)
     key, at = key or path.name, time.time()
     response = deployment.client("s3").put_object(
         Bucket=deployment["InputBucketName"],
         Key=key,
-        Body=path.read_bytes() if body is None else body,
+        Body=body,
         ContentType=content_type(key),
     )
     return Upload(str(path), key, response["ETag"].strip('"'), response.get("VersionId"), at)

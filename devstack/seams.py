@@ -18,6 +18,15 @@ pinned: ``moto_pin``). What only makes moto faster is in ``speedups``.
    ``Exception``; Step Functions names it ``Lambda.Unknown``, with the cause "The cause could not be
    determined because Lambda did not return an error type. Returned payload: …" (``sandbox_errors``).
 
+5. S3 objects on disk, moved in pieces (``object_files``): moto reads each request's body whole, writes
+   every value through memory, joins a completed multipart upload's parts in memory (2.5x the upload),
+   reads a whole object for every GetObject, ranged or not, and its Flask apps' debug mode keeps each
+   request (and its body) in a reference cycle until the cyclic GC runs. ``S3Response.setup_class``,
+   ``FakeKey.value``, ``FakeMultipart.complete`` and ``S3Response.get_object`` are patched so that
+   bodies, parts and objects go between sockets and files 256 KiB at a time, and Flask's
+   ``attach_enctype_error_multidict`` does nothing: the stack's memory does not grow with an upload's
+   size. Objects above 5 MiB are unnamed files in the stack's own folder, closed when it stops.
+
 ``check()`` fails loudly if a moto upgrade moves any of them.
 """
 
@@ -27,6 +36,7 @@ import logging
 import threading
 import uuid
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from moto.awslambda.exceptions import LambdaClientError
@@ -40,6 +50,7 @@ from moto.stepfunctions.parser.asl.component.state.exec.state_task.service.state
     StateTaskServiceLambda,
 )
 
+from devstack import object_files
 from devstack.lambdas import Refused
 from devstack.moto_pin import check_signatures
 from devstack.s3_events import s3_event
@@ -61,6 +72,7 @@ def check() -> None:
             s3_notifications.send_event: ["account_id", "event_name", "bucket", "key"],
             S3Backend.complete_multipart_upload: ["self", "bucket_name", "multipart_id", "body"],
             StateTaskServiceLambda._from_error: ["self", "env", "ex"],
+            **object_files.PATCHED,
         }
     )
 
@@ -180,11 +192,13 @@ _original_send_to_targets = events_models.Rule.send_to_targets
 _original_from_error = StateTaskServiceLambda._from_error
 
 
-def install(invoker: Invoker) -> None:
-    """Route moto's Lambda invocations to ``invoker`` and wire S3 → EventBridge → Step Functions."""
+def install(invoker: Invoker, objects: Path | None = None) -> None:
+    """Route moto's Lambda invocations to ``invoker``, wire S3 → EventBridge → Step Functions, and keep
+    S3 objects above 5 MiB on disk in ``objects``."""
     global _invoker
     check()
     _invoker = invoker
+    object_files.install(objects)
     LambdaFunction._invoke_lambda = _invoke_lambda  # type: ignore[method-assign]
     events_models.Rule.send_to_targets = _send_to_targets  # type: ignore[method-assign]
     s3_notifications._send_event_bridge_message = _send_event_bridge_message

@@ -6,6 +6,7 @@ import io
 import json
 import logging
 import os
+import tempfile
 import threading
 import zipfile
 from pathlib import Path
@@ -14,7 +15,7 @@ from moto.core.config import default_user_config
 from moto.moto_server.werkzeug_app import MotoRequestHandler
 from moto.server import ThreadedMotoServer
 
-from devstack import seams, speedups
+from devstack import object_files, seams, speedups
 from devstack.cpu_share import lambda_share
 from devstack.deployment import Deployment
 from devstack.lambdas import FunctionPool, shut_down
@@ -49,6 +50,7 @@ class LocalStack:
         self.lambda_errors = lambda_errors  # a crash or timeout as Runtime.ExitError…, or Lambda.Unknown
         self.cpu_share = cpu_share  # each invocation held to the CPU its MemorySize buys on Lambda
         self.pools: dict[str, FunctionPool] = {}
+        self.objects: Path | None = None  # its folder for S3 objects on disk, removed when it stops
         self._server: ThreadedMotoServer | None = None
         self.endpoint = ""
 
@@ -68,7 +70,9 @@ class LocalStack:
         logging.getLogger("werkzeug").setLevel(logging.ERROR)
         # moto logs every caught task failure with its whole payload; the history has them
         logging.getLogger("moto.stepfunctions.parser").setLevel(logging.CRITICAL)
-        seams.install(self._invoke)
+        self.workdir.mkdir(parents=True, exist_ok=True)
+        self.objects = Path(tempfile.mkdtemp(prefix="objects-", dir=self.workdir))  # S3 objects > 5 MiB
+        seams.install(self._invoke, self.objects)
         speedups.install()
         default_user_config["stepfunctions"]["execute_state_machine"] = True
         # HTTP/1.1 responses; werkzeug still closes the connection after each one, so boto3 opens one per
@@ -98,6 +102,8 @@ class LocalStack:
         shut_down(list(self.pools.values()))
         if stopping:
             stopping.join()
+        if self.objects:
+            object_files.release(self.objects)
 
     def pool(self, logical_id: str) -> FunctionPool:
         """The worker pool running one function of the template."""
