@@ -102,9 +102,13 @@ def one(video: Path, gop: float, share: bool) -> dict:
     """The lecture through a fresh stack, held to Lambda's share or not: each state's seconds."""
     t = template(gop)
     specs = t.functions()
-    workdir = Path(tempfile.mkdtemp(prefix="classroom-headroom-"))
     lifted = {logical_id: 900 for logical_id in VISION}
-    with LocalStack(workdir=workdir, template=t, max_workers=1, timeouts=lifted, cpu_share=share) as stack:
+    with (
+        tempfile.TemporaryDirectory(prefix="classroom-headroom-") as workdir,
+        LocalStack(
+            workdir=Path(workdir), template=t, max_workers=1, timeouts=lifted, cpu_share=share
+        ) as stack,
+    ):
         seed(stack.deployment)
         pids = {f: stack.pool(f).pids() for f in VISION}
         before = {f: sum(cpu_seconds(p) for p in ps) for f, ps in pids.items()}
