@@ -48,6 +48,7 @@ from devstack.running_checksum import RunningChecksum
 
 CHUNK = 256 * 1024  # what one request thread holds at a time
 FORMS = ("multipart/form-data", "application/x-www-form-urlencoded")
+OBJECT_PUT_QUERY = {"uploadId", "partNumber", "x-id"}  # PutObject's and UploadPart's (boto3 adds x-id)
 _folder: Path | None = None
 _answering = threading.local()  # set while this request thread answers a GetObject over HTTP
 
@@ -196,12 +197,15 @@ def _set_value(self: FakeKey, new_value: Any) -> None:
 
 def _spooled_body(request: Any) -> Spooled | None:
     """A large PUT's body (an object's, a part's) read into a spool a ``CHUNK`` at a time, its MD5 on the
-    way; None where moto reads the body itself: a small one, a form, an ``aws-chunked`` one (moto decodes
-    it), or one whose checksum moto would look for in the body."""
+    way; None where moto reads the body itself: not an object's or a part's (a bucket's configuration),
+    a small one, a form, an ``aws-chunked`` one (moto decodes it), or one whose checksum moto would look
+    for in the body."""
     headers, length = request.headers, request.content_length or 0
     algorithm = headers.get("x-amz-sdk-checksum-algorithm", "")
     if (
         request.method != "PUT"
+        or not set(request.args) <= OBJECT_PUT_QUERY
+        or "/" not in request.path.strip("/")  # /bucket/key (the local stack's URLs are path-style)
         or length <= s3_models.get_s3_default_key_buffer_size()
         or "aws-chunked" in headers.get("Content-Encoding", "")
         or headers.get("x-amz-content-sha256", "").startswith("STREAMING-")

@@ -12,7 +12,7 @@ import cv2
 VIDEOS = Path(__file__).resolve().parent.parent / "data" / "sample-classroom" / "videos"
 STUDENT = (VIDEOS / "test_0.mp4", 24)  # president_trump, facing the camera
 FPS = 2
-BITRATE = "8M"  # 60 MB a minute; 1 GB is 17 minutes, 2 GB 35
+BITRATE = "8M"  # 57 MB a minute: 1 GB is 18 minutes, 2 GB 35
 SEGMENT_SECONDS = 60
 
 
