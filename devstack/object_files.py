@@ -266,8 +266,8 @@ PATCHED: dict[Callable, list[str]] = {
     moto_complete: ["self", "body"],
     _original_value.fget: ["self"],  # type: ignore[dict-item]
     _original_value.fset: ["self", "new_value"],  # type: ignore[dict-item]
-    S3Response.get_object: ["self"],
-    S3Response.setup_class: ["self", "request", "full_url", "headers"],
+    _original_get_object: ["self"],
+    _original_setup_class: ["self", "request", "full_url", "headers"],
     MultipartChecksumBuilder.__init__: ["self", "checksum_algorithm", "checksum_type"],
     s3_models.compute_checksum: ["body", "algorithm", "encode_base64"],
     debughelpers.attach_enctype_error_multidict: ["request"],
