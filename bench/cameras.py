@@ -21,7 +21,6 @@ Writes bench-results/cameras.json.
 
 import argparse
 import json
-import os
 import sys
 import tempfile
 import time
@@ -136,16 +135,11 @@ def explain(videos: dict, ours: dict[str, dict]) -> dict[str, list[str]]:
 def measure(out: Path, names: list[str], why: bool = False, with_reference: bool = True) -> dict:
     """The whole real-camera part; writes ``out``/cameras.json and prints the table."""
     from bench import encoders
-    from bench.host import machine
-    from devstack.template import Template
+    from bench.host import machine, start_measuring
     from synthetic import cameras
 
-    memory_mb = Template().function("RecognizeFacesFunction").memory
-    os.environ.setdefault("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", str(memory_mb))  # RecognizeFaces' threads
     out.mkdir(parents=True, exist_ok=True)
-    load_before, started = os.getloadavg(), time.perf_counter()
-    encoding_before = encoders.encode_ms()
-    print(f"one face encoding here now: {encoders.timing_line(encoding_before)}", file=sys.stderr)
+    load_before, encoding_before, started = start_measuring()
     with tempfile.TemporaryDirectory(prefix="cameras-") as folder:
         made = time.perf_counter()
         videos = {}

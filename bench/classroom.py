@@ -24,7 +24,6 @@ bench-results/classroom.json.
 
 import argparse
 import json
-import os
 import sys
 import tempfile
 import time
@@ -210,16 +209,11 @@ def totals(per_clip: list[dict], side: str) -> dict:
 def measure_classroom(out: Path, workers: int = 2) -> dict:
     """The whole classroom part: clips, stack, in process, reference; writes ``out``/classroom.json."""
     from bench import encoders
-    from bench.host import machine, memory_target
+    from bench.host import machine, memory_target, start_measuring
     from bench.in_process import ours_in_process
-    from devstack.template import Template
 
-    memory_mb = Template().function("RecognizeFacesFunction").memory
-    os.environ.setdefault("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", str(memory_mb))  # RecognizeFaces' threads
     out.mkdir(parents=True, exist_ok=True)
-    load_before, started = os.getloadavg(), time.perf_counter()
-    encoding_before = encoders.encode_ms()
-    print(f"one face encoding here now: {encoders.timing_line(encoding_before)}", file=sys.stderr)
+    load_before, encoding_before, started = start_measuring()
     with tempfile.TemporaryDirectory(prefix="classroom-clips-") as folder:
         print(f"classroom: generating {len(CLIPS)} clips…", file=sys.stderr)
         made = make_clips(Path(folder))

@@ -1,9 +1,35 @@
-"""The host a bench part ran on, and the memory target both parts check."""
+"""The host a bench part runs on (as the part starts and around it), and the memory target both check."""
 
 import os
+import sys
 import time
+from typing import NamedTuple
 
 TARGET_MEMORY_MB = 512.0  # RecognizeFaces peak resident memory
+
+
+class Start(NamedTuple):
+    """The host as a bench part starts: its load average, one encoding's time and the clock."""
+
+    load_before: tuple
+    encoding_before: dict
+    started: float
+
+
+def start_measuring() -> Start:
+    """Sets RecognizeFaces' memory for this process (its threads follow it) and takes the host's start.
+
+    One face encoding's time is printed: the host is shared, so the part's figures are read beside it.
+    """
+    from bench import encoders
+    from devstack.template import Template
+
+    memory_mb = Template().function("RecognizeFacesFunction").memory
+    os.environ.setdefault("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", str(memory_mb))  # RecognizeFaces' threads
+    load_before, started = os.getloadavg(), time.perf_counter()
+    encoding_before = encoders.encode_ms()
+    print(f"one face encoding here now: {encoders.timing_line(encoding_before)}", file=sys.stderr)
+    return Start(load_before, encoding_before, started)
 
 
 def machine(load_before: tuple, encoding_before: dict, encoding_after: dict, started: float) -> dict:
