@@ -10,7 +10,7 @@ from collections.abc import Callable
 from contextlib import ExitStack
 from pathlib import Path
 
-from classroom_common import courses
+from classroom_common import courses, student_table
 from classroom_common.register import CELLS, rows
 from devstack.deployment import Deployment
 from devstack.mistakes import START_ONE, Mistake, existing_file
@@ -26,16 +26,9 @@ def read_roster(path: Path) -> list[str]:
 
 
 def student_records(deployment: Deployment, names: list[str]) -> dict[str, dict]:
-    """The student table's records of ``names`` (those it has)."""
-    client, table, found = deployment.client("dynamodb"), deployment["StudentsTableName"], {}
-    for start in range(0, len(names), 100):
-        request = {table: {"Keys": [{"name": {"S": n}} for n in names[start : start + 100]]}}
-        while request:
-            answer = client.batch_get_item(RequestItems=request)
-            for item in answer["Responses"].get(table, []):
-                found[item["name"]["S"]] = {k: v["S"] for k, v in item.items() if "S" in v}
-            request = answer.get("UnprocessedKeys") or {}
-    return found
+    """The student table's records of ``names`` (those it has): their string attributes."""
+    items = student_table.read(deployment["StudentsTableName"], names, deployment.client("dynamodb"))
+    return {name: {k: v["S"] for k, v in item.items() if "S" in v} for name, item in items.items()}
 
 
 def store(deployment: Deployment, course: str, names: list[str]) -> str:

@@ -5,8 +5,9 @@ from types import SimpleNamespace
 
 import pytest
 
+from classroom_common import student_table
 from classroom_common.errors import StudentTableUnavailable
-from tests.unit.conftest import SAMPLES, import_function_module, record_calls
+from tests.unit.conftest import SAMPLES, record_calls
 
 
 @pytest.fixture
@@ -112,12 +113,13 @@ def test_unprocessed_keys_are_asked_for_again(cloud, lookup, monkeypatch):
         return response
 
     monkeypatch.setattr(client, "batch_get_item", throttled_once)
-    students = import_function_module("lookup_students", "students")
-    monkeypatch.setattr(students, "time", SimpleNamespace(sleep=lambda _seconds: None))  # no backoff wait
+    slept: list[float] = []
+    monkeypatch.setattr(student_table, "time", SimpleNamespace(sleep=slept.append))  # no backoff wait
     result = lookup(recognition(*names))
     assert [s["name"] for s in result["students"]] == names
     assert result["missing"] == []
     assert asked == [names, names[len(names) // 2 :]]
+    assert slept == [0.05]  # one backoff before asking again
 
 
 def test_keys_left_unprocessed_after_every_retry_fail_the_step(cloud, lookup, monkeypatch):
@@ -130,8 +132,9 @@ def test_keys_left_unprocessed_after_every_retry_fail_the_step(cloud, lookup, mo
         return {"Responses": {}, "UnprocessedKeys": RequestItems}
 
     monkeypatch.setattr(client, "batch_get_item", always_throttled)
-    students = import_function_module("lookup_students", "students")
-    monkeypatch.setattr(students, "time", SimpleNamespace(sleep=lambda _seconds: None))
+    slept: list[float] = []
+    monkeypatch.setattr(student_table, "time", SimpleNamespace(sleep=slept.append))
     with pytest.raises(StudentTableUnavailable, match="unprocessed"):
         lookup(recognition("mr_bean"))
     assert len(attempts) == 5
+    assert slept == [0.05, 0.1, 0.2, 0.4, 0.8]  # backoff doubling after each attempt
