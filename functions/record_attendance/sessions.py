@@ -4,6 +4,7 @@ student's status, the absent, the visitors) and the course's ``<COURSE>/register
 from typing import NamedTuple
 
 from classroom_common import courses, storage
+from classroom_common.attendance_entries import entry
 from classroom_common.models import Lookup
 from classroom_common.register import Place, SessionRecord, rows, session_record, to_csv
 from classroom_common.states import AttendanceRecorded
@@ -27,16 +28,7 @@ def session_document(record: SessionRecord, lookup: Lookup, parts: list[str]) ->
         "duration": record.duration,
         "parts": parts,
         "students": [
-            {
-                "name": s.name,
-                "major": records[s.name].major if s.name in records else None,
-                "year": records[s.name].year if s.name in records else None,
-                "first_seen": s.first_seen,
-                "last_seen": s.last_seen,
-                "frames_seen": s.frames_seen,
-                "status": record.statuses.get(s.name, "visitor"),
-            }
-            for s in record.seen
+            {**entry(s, records), "status": record.statuses.get(s.name, "visitor")} for s in record.seen
         ],
         "absent": record.absent,
         "visitors": record.visitors,

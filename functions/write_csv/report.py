@@ -5,6 +5,7 @@ import csv
 import io
 from collections.abc import Sequence
 
+from classroom_common.attendance_entries import entry
 from classroom_common.models import Attendance, Student, Video
 
 HEADER = ("name", "major", "year")
@@ -39,15 +40,5 @@ def attendance_document(video: Video, attendance: Attendance, students: list[Stu
     return {
         "video": video.key,
         "frames_sampled": attendance.frames_sampled,
-        "students": [
-            {
-                "name": p.name,
-                "major": records[p.name].major if p.name in records else None,
-                "year": records[p.name].year if p.name in records else None,
-                "first_seen": p.first_seen,
-                "last_seen": p.last_seen,
-                "frames_seen": p.frames_seen,
-            }
-            for p in attendance.students
-        ],
+        "students": [entry(p, records) for p in attendance.students],
     }
