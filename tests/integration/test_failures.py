@@ -14,6 +14,7 @@ from classroom_common import keys
 from devstack import history, runs
 from synthetic.clips import blank, write_clip
 from tests.conftest import MAX_VIDEO_BYTES, SAMPLES
+from tests.integration.conftest import assert_untouched
 
 pytestmark = pytest.mark.stack
 SAMPLE = (SAMPLES / "videos" / "test_0.mp4").read_bytes()
@@ -29,14 +30,6 @@ def error_report(stack, key: str) -> dict:
     d = stack.deployment
     body = d.client("s3").get_object(Bucket=d["OutputBucketName"], Key=keys.error_report_key(key))["Body"]
     return json.loads(body.read())
-
-
-def assert_untouched(stack, key: str, body: bytes) -> None:
-    d = stack.deployment
-    s3 = d.client("s3")
-    assert s3.get_object(Bucket=d["InputBucketName"], Key=key)["Body"].read() == body
-    versions = s3.list_object_versions(Bucket=d["InputBucketName"], Prefix=key)
-    assert len(versions.get("Versions", [])) == 1 and not versions.get("DeleteMarkers")
 
 
 def clip_bytes(tmp_path, name: str, frames, fps: float = 10.0) -> bytes:

@@ -19,6 +19,7 @@ from classroom_common import keys
 from devstack import cli, runs
 from synthetic.photos import encoded, exif_oriented
 from tests.conftest import EXPECTED, FACES, SAMPLES
+from tests.integration.conftest import assert_untouched
 
 pytestmark = pytest.mark.stack
 
@@ -44,14 +45,6 @@ def frame_of(clip: str, at: float = 0.5) -> np.ndarray:
 def output(stack, key: str) -> bytes:
     d = stack.deployment
     return d.client("s3").get_object(Bucket=d["OutputBucketName"], Key=key)["Body"].read()
-
-
-def assert_untouched(stack, key: str, body: bytes) -> None:
-    d = stack.deployment
-    s3 = d.client("s3")
-    assert s3.get_object(Bucket=d["InputBucketName"], Key=key)["Body"].read() == body
-    versions = s3.list_object_versions(Bucket=d["InputBucketName"], Prefix=key)
-    assert len(versions.get("Versions", [])) == 1 and not versions.get("DeleteMarkers")
 
 
 def test_class_photos_name_their_students_with_a_clips_outputs(stack):
