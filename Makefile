@@ -116,14 +116,16 @@ bench: $(BENCH_STAMP)  ## 100 uploads vs the course baseline, classroom clips vs
 	$(BIN)/python -m bench.run $(BENCH_ARGS)
 	$(BIN)/python -m bench.lecture
 	$(BIN)/python -m bench.cameras
+	$(BIN)/python -m bench.held_out
 	$(BIN)/python -m bench.headroom
 
 bench-classroom: $(BENCH_STAMP)  ## only the classroom clips, face_recognition's default beside -> bench-results/
 	$(BIN)/python -m bench.run --only classroom $(BENCH_ARGS)
 
 # BENCH_CAMERAS_ARGS: e.g. --only dim phone, --why (each student's face in each sampled frame); see bench/cameras.py.
-bench-cameras: $(BENCH_STAMP)  ## only the real-camera classrooms, face_recognition's careful path beside -> bench-results/
+bench-cameras: $(BENCH_STAMP)  ## only the real-camera classrooms, face_recognition's careful path beside, and held-out seeds -> bench-results/
 	$(BIN)/python -m bench.cameras $(BENCH_CAMERAS_ARGS)
+	$(BIN)/python -m bench.held_out
 
 bench-lecture: install  ## only the lecture: wall time, peak memory, temporary files, GB-seconds -> bench-results/
 	$(BIN)/python -m bench.lecture

@@ -508,7 +508,12 @@ def encode(path: Path, pictures: Sequence[np.ndarray], camera: Camera) -> Path:
 
 def make(name: str, folder: Path) -> Video:
     """The condition ``name`` (a key of ``CONDITIONS``) as ``folder``/<name>.mp4, with its ground truth."""
-    condition = CONDITIONS[name]
+    return made(CONDITIONS[name], folder)
+
+
+def made(condition: Condition, folder: Path) -> Video:
+    """``condition`` (its seed draws the people, seats, light and shake) as ``folder``/<name>.mp4."""
+    name = condition.name
     pictures, faces, people = frames(condition)
     path = encode(folder / f"{name}.mp4", pictures, condition.camera)
     students = sorted(s.source.name for s in people if s.source.name)

@@ -111,16 +111,10 @@ def answer(
     annotated_key: str | None,
     segment: Segment | None,
 ) -> Recognized:
-    """Who is there so far, from each frame's names and from the faces followed across frames; the
-    carry (the tracks stored beside the frames: they hold encodings) when the answer is not settled."""
-    named = followed.named(known, THRESHOLD)
-    result = tally.answer(
-        sightings.combine([seen, followed.sightings(named)]),
-        annotated_key,
-        1 if segment else None,  # a lecture's segment: the merge votes
-        followed.candidates(named),
-        unknown_faces=followed.unknown_faces(named),
-    )
+    """Who is there so far, from each frame's names and from the faces followed across frames (a
+    lecture's segment: every person named once, for the merge to vote on); the carry (the tracks
+    stored beside the frames: they hold encodings) when the answer is not settled."""
+    result = followed.answer(tally, seen, known, THRESHOLD, annotated_key, 1 if segment else None)
     if segment is not None or tally.stable or not frames.remaining:
         return Recognized(recognition=result)
     key = keys.run_prefix(video.key, video.etag) + f"tracks/{tally.frames:03d}.json"

@@ -17,10 +17,12 @@ from collections.abc import Iterable, Sequence
 import numpy as np
 from pydantic import BaseModel
 
-from classroom_common.models import Attendance, Match, Presence
+from attendance import combine
+from classroom_common.models import Attendance, Match, Presence, Recognition
+from classroom_common.votes import Tally
 from classroom_vision.boxes import Box
 from classroom_vision.known_faces import KnownFaces
-from classroom_vision.matching import FaceMatch, match
+from classroom_vision.matching import FaceMatch, assign, to_people
 
 LOOK_ALIKE = 0.8  # a face further than this from a track's mean is someone else (one person's faces
 # through a dim, blocky camera stay within ~0.6 of each other; the course's people are 0.65-1.04 apart)
@@ -68,22 +70,41 @@ class Tracks(BaseModel):
                 )
 
     def named(self, known: KnownFaces, threshold: float) -> list[FaceMatch]:
-        """Each track's person: the nearest to its mean encoding under ``threshold``, for a track of two
+        """Each track's person: its mean encoding matched as a face is (``assign``), for a track of two
         faces or more (one face is a chance). Two tracks seen in one frame are two people: the closer
-        keeps a name both would take. A track that names nobody has the name None."""
+        keeps a name both would take, the other takes its next-nearest person; tracks never seen
+        together (one student split in two) may share a name. A track that names nobody has the name
+        None."""
         found = [FaceMatch(None, float("inf"))] * len(self.tracks)
-        for i, track in enumerate(self.tracks):
-            if len(track.seconds) >= 2:
-                (found[i],) = match([track.mean], known, threshold)
-        by_distance = sorted(range(len(found)), key=lambda i: found[i].distance)
-        for rank, i in enumerate(by_distance):
-            closer = by_distance[:rank]
-            if found[i].name and any(
-                found[j].name == found[i].name and set(self.tracks[j].seconds) & set(self.tracks[i].seconds)
-                for j in closer
-            ):
-                found[i] = FaceMatch(None, found[i].distance)
+        multi = [i for i, track in enumerate(self.tracks) if len(track.seconds) >= 2]
+        if not multi or len(known.names) == 0:
+            return found
+        seen = [set(self.tracks[i].seconds) for i in multi]
+        distances = to_people((self.tracks[i].mean for i in multi), known)
+        matches = assign(distances, list(known.people), threshold, lambda a, b: bool(seen[a] & seen[b]))
+        for i, m in zip(multi, matches, strict=True):
+            found[i] = m
         return found
+
+    def answer(
+        self,
+        tally: Tally,
+        seen: Attendance,
+        known: KnownFaces,
+        threshold: float,
+        annotated_key: str | None = None,
+        needed: int | None = None,
+    ) -> Recognition:
+        """Who is there so far: each frame's names (``tally``, their sightings ``seen``) with the people
+        the tracks name (``Tally.answer``: ``needed`` votes)."""
+        named = self.named(known, threshold)
+        return tally.answer(
+            combine([seen, self.sightings(named)]),
+            annotated_key,
+            needed,
+            self.candidates(named),
+            unknown_faces=self.unknown_faces(named),
+        )
 
     def candidates(self, named: list[FaceMatch]) -> list[Match]:
         """The people the tracks name: the distance is their mean's, the frames their track's."""

@@ -116,6 +116,19 @@ def test_two_faces_of_one_frame_are_two_people():
     assert [found.name for found in followed.named(KNOWN, THRESHOLD)] == ["floki", None]
 
 
+def test_a_track_about_as_near_two_people_is_nobodys():
+    """A stranger whose mean falls between two students (a look-alike of both) names neither."""
+    rng = np.random.default_rng(9)
+    between = (person("floki") + person("travis_ragnar")) / 2
+    followed = tracks.Tracks()
+    for i in range(3):
+        frame(followed, i, [(seat(0, 0), noisy(between, 0.02, rng))])
+    distances = [np.linalg.norm(followed.tracks[0].mean - person(n)) for n in ("floki", "travis_ragnar")]
+    assert max(distances) < THRESHOLD and min(distances) > 0.96 * max(distances)
+    (found,) = followed.named(KNOWN, THRESHOLD)
+    assert found.name is None and found.distance == pytest.approx(min(distances))
+
+
 @pytest.mark.parametrize("moved", [(0, 70), (130, 0)])
 def test_a_face_that_jumps_further_than_a_face_width_starts_a_new_track(moved):
     """Two faces alike enough, but one where the other was not: no shake explains a single face's jump
