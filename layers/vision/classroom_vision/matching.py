@@ -12,7 +12,7 @@ from classroom_vision.known_faces import KnownFaces
 # A face whose nearest free person is not clearly nearer than the next (its distance at least this
 # fraction of the next one's) is nobody's: through a dim or blocky camera a face can drift to within a
 # few hundredths of a look-alike (0.579 to one, 0.593 to its own person), and a wrong name is worse
-# than a missed one. Measured on 56 generated real-camera classrooms (docs/vision.md).
+# than a missed one. Measured on the held-out real-camera classrooms (docs/benchmarks.md).
 AMBIGUOUS = 0.96
 
 
