@@ -271,3 +271,14 @@ LAMBDA_PYTHON = {  # the marker environment of Lambda's python3.12 on arm64
 def requirement_lines(path: Path) -> list[str]:
     lines = (line.split("#", 1)[0].strip() for line in path.read_text().splitlines())
     return [line for line in lines if line]
+
+
+def test_the_tests_run_the_vision_layers_versions():
+    """The vision code is tested on the numpy, OpenCV and dlib the layer ships (built for arm64), not on
+    whatever newer release the dev venv could resolve: a detector or decoder change would go unseen."""
+    template = built_template()
+    site = _built_dir(template["Resources"]["VisionLayer"]["Properties"]["ContentUri"]) / "python"
+    shipped = shipped_distributions(site)
+    for name in ("numpy", "opencv-python-headless", "dlib-bin"):
+        assert name in shipped, f"the vision layer ships no {name}"
+        assert importlib.metadata.version(name) == shipped[name].version, name
